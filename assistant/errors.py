@@ -1,0 +1,9 @@
+"""Errors a user can act on: the CLI prints their message on one line, without a traceback."""
+
+
+class UserError(Exception):
+    """Something the user can fix; the message names the file or field and what to do."""
+
+
+class SourceError(UserError):
+    """One source file cannot be read; it is skipped and reported, the rest goes on."""

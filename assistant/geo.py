@@ -1,0 +1,97 @@
+"""Who and when: countries (ISO 3166-1 alpha-2) and years mentioned in a text.
+
+Countries come from the countryinfo gazetteer (names, other spellings, demonyms, capitals), with a
+few adjective forms and major European cities it lacks. Matching is on whole words; in passages it
+is case-sensitive (proper nouns), in questions case-insensitive.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Spellings countryinfo lacks, and major cities (capitals come from countryinfo).
+_EXTRA = {
+    "BG": ["Bulgarian"], "CZ": ["Czechia", "Czech"], "DK": ["Danish", "Dane"], "ES": ["Spanish", "Barcelona", "Getxo"],
+    "FR": ["French", "Lyon", "Marseille"], "DE": ["German", "Munich", "Hamburg"],
+    "GB": ["UK", "Britain", "England", "Scotland", "Wales"], "GR": ["Greek", "Thessaloniki"],
+    "HR": ["Croatian", "Osijek"], "IS": ["Icelandic"], "IT": ["Italian", "Naples", "Milan", "Turin", "Bologna",
+                                                             "Ormea", "Reggio-Emilia", "Piedmont"],
+    "LU": ["Luxembourgish", "Luxemburgish"], "NL": ["Dutch", "Rotterdam"], "PL": ["Polish", "Krakow", "Kraków"],
+    "SE": ["Swedish"], "SK": ["Slovakian", "Košice", "Kosice"], "TR": ["Turkish", "Türkiye"],
+    "UA": ["Ukrainian", "Ukrainians"], "BE": ["Belgian", "Antwerp"], "AT": ["Austrian"], "FI": ["Finnish"],
+    "IE": ["Irish"], "NO": ["Norwegian"], "PT": ["Portuguese"], "RO": ["Romanian"], "SI": ["Slovenian"],
+    "HU": ["Hungarian"], "EE": ["Estonian"], "LV": ["Latvian"], "LT": ["Lithuanian"], "CY": ["Cypriot"],
+    "MT": ["Maltese"], "SY": ["Syrian", "Aleppo"], "ER": ["Eritrean", "Eritreans"],
+}
+# Names that are also ordinary words or people, never taken as a country.
+_STOP = {"Island", "Male", "Victoria", "Kingston", "Hamilton", "Georgetown", "Jersey", "Chad", "Jordan",
+         "Guinea", "Turkey", "Man", "Sun", "China", "Nice", "Split", "Valletta"}
+_YEAR = re.compile(r"(?<![\d/.,])(19[5-9]\d|20[0-4]\d)(?![\d/])")
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> dict[str, str]:
+    """Every known spelling -> ISO alpha-2 code."""
+    from countryinfo import all_countries
+
+    names: dict[str, str] = {}
+    for country in all_countries():
+        info = country.info()
+        code = (info.get("ISO") or {}).get("alpha2")
+        if not code:
+            continue
+        capital = info.get("capital")
+        spellings = [info.get("name"), info.get("demonym"), *(capital if isinstance(capital, list) else [capital])]
+        spellings += [s for s in info.get("altSpellings") or [] if not (len(s) <= 3 and s.isupper())]
+        for spelling in spellings:
+            if spelling and isinstance(spelling, str) and spelling not in _STOP:
+                names.setdefault(spelling, code)
+    for code, extra in _EXTRA.items():
+        for spelling in extra:
+            names[spelling] = code
+    names["Valletta"] = "MT"
+    return names
+
+
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, str]:
+    """ISO alpha-2 code -> common English name."""
+    from countryinfo import all_countries
+
+    out = {}
+    for country in all_countries():
+        info = country.info()
+        code = (info.get("ISO") or {}).get("alpha2")
+        if code and info.get("name"):
+            out.setdefault(code, info["name"])
+    out["CZ"] = "Czechia"
+    return out
+
+
+@lru_cache(maxsize=2)
+def _pattern(ignore_case: bool) -> re.Pattern[str]:
+    spellings = sorted(gazetteer(), key=len, reverse=True)
+    alternation = "|".join(re.escape(s) for s in spellings)
+    return re.compile(rf"(?<![\w-])({alternation})(?![\w])", re.IGNORECASE if ignore_case else 0)
+
+
+def countries_in(text: str, ignore_case: bool = False) -> list[str]:
+    """ISO codes of the countries a text names, in order of first mention."""
+    found: list[str] = []
+    names = gazetteer()
+    lower = {k.lower(): v for k, v in names.items()} if ignore_case else None
+    for m in _pattern(ignore_case).finditer(text):
+        code = lower[m.group(1).lower()] if lower is not None else names[m.group(1)]
+        if code not in found:
+            found.append(code)
+    return found
+
+
+def years_in(text: str) -> list[int]:
+    """The years a text mentions (1950-2049), sorted, each once."""
+    return sorted({int(y) for y in _YEAR.findall(text)})
+
+
+def country_name(code: str) -> str:
+    return country_names().get(code, code)

@@ -1,0 +1,1 @@
+"""The index: building it from the corpus and reading it back."""

@@ -1,0 +1,105 @@
+"""`assistant index`: corpus in, passages embedded, index written."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict
+from datetime import datetime, timezone
+
+from pydantic import BaseModel, Field
+from tqdm import tqdm
+
+from assistant.corpus import discover, infer_report
+from assistant.embedding import Embedder
+from assistant.errors import SourceError, UserError
+from assistant.index import store
+from assistant.ingest.document import parse_text
+from assistant.ingest.loaders import load_text
+from assistant.ingest.splitter import SPLITTER_VERSION, PassageSplitter, SplitterConfig, TokenCounter
+from assistant.models import Passage, Report, Skipped
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class ReportSummary(BaseModel):
+    id: str
+    file: str
+    passages: int
+    notes: int
+    note_form: str | None
+    inferred: list[str]
+    warnings: list[str]
+
+
+class BuildSummary(BaseModel):
+    """What `assistant index --json` prints."""
+
+    reports: int
+    passages: int
+    embedded: int
+    skipped: list[Skipped]
+    seconds: float
+    index: str
+    details: list[ReportSummary] = Field(default_factory=list)
+
+
+def build_index(settings: Settings, progress: bool = True) -> BuildSummary:
+    """Parse, split and embed every report of the corpus and write the index.
+
+    A broken source is skipped and reported; when nothing can be indexed, the index already there
+    stays as it was.
+    """
+    started = time.perf_counter()
+    files, skipped = discover(settings.corpus)
+    embedder = Embedder(settings)
+    embedder.verify()
+    config = SplitterConfig(max_tokens=embedder.max_seq_length, chunk_tokens=settings.chunk_tokens)
+    splitter = PassageSplitter(config, TokenCounter(embedder.count_tokens))
+    reports: list[Report] = []
+    passages: list[Passage] = []
+    details: list[ReportSummary] = []
+    taken = {f.report.id for f in files if f.report}
+    for file in tqdm(files, desc="parse+split", unit="report", disable=not progress):
+        try:
+            report = file.report
+            text = load_text(file.path, report.format if report else file.path.suffix.lstrip(".").lower())
+            if report is None:
+                report = infer_report(file.path, text, taken)
+                taken.add(report.id)
+                log.warning("%s is not in sources.toml; inferred title %r and period %s-%s", file.path,
+                            report.title, report.period_start, report.period_end)
+            doc = parse_text(text, "md" if report.format == "md" else "txt")
+            found = splitter.split(doc, report.id)
+            if not found:
+                raise SourceError("no passage of text found in it; check that it holds the report's text")
+        except SourceError as exc:
+            skipped.append(Skipped(path=str(file.path), reason=str(exc)))
+            log.warning("skipped %s: %s", file.path, exc)
+            continue
+        for warning in doc.warnings:
+            log.info("%s: %s", file.path.name, warning)
+        reports.append(report)
+        passages.extend(found)
+        details.append(ReportSummary(id=report.id, file=report.file, passages=len(found), notes=len(doc.notes),
+                                     note_form=doc.note_form, inferred=report.inferred, warnings=doc.warnings))
+    if not passages:
+        raise UserError(f"nothing to index in {settings.corpus}: "
+                        + ("; ".join(f"{s.path}: {s.reason}" for s in skipped) or "no report files")
+                        + ". The existing index, if any, is unchanged.")
+    too_long = [p for p in passages if p.n_tokens > embedder.max_seq_length]
+    if too_long:  # the splitter guarantees this never happens; refuse rather than embed truncated text
+        raise RuntimeError(f"{len(too_long)} passages exceed {embedder.max_seq_length} tokens")
+    vectors = embedder.encode([p.embed_text() for p in passages], progress=progress)
+    meta = {
+        "model": embedder.identity(),
+        "splitter": {"version": SPLITTER_VERSION, **asdict(config)},
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    store.write(settings.index, meta, reports, passages, vectors)
+    summary = BuildSummary(reports=len(reports), passages=len(passages), embedded=len(passages), skipped=skipped,
+                           seconds=round(time.perf_counter() - started, 2), index=str(settings.index),
+                           details=details)
+    log.info("indexed %d reports, %d passages in %.1f s", summary.reports, summary.passages, summary.seconds)
+    return summary

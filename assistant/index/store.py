@@ -1,0 +1,88 @@
+"""The index on disk: readable files, no pickle.
+
+``meta.json`` (what built it), ``reports.json`` (report metadata), ``passages.jsonl`` (one passage a
+line) and ``dense.faiss`` (FAISS inner-product index, row i = passage line i). A build writes the new
+files beside the old ones and renames them into place, ``meta.json`` last; a reader checks that the
+counts agree, so a half-written index is refused with a message instead of serving wrong passages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import UserError
+from assistant.models import Passage, Report
+
+if TYPE_CHECKING:
+    import faiss
+    import numpy as np
+
+META, REPORTS, PASSAGES, DENSE = "meta.json", "reports.json", "passages.jsonl", "dense.faiss"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class IndexData:
+    meta: dict[str, Any]
+    reports: dict[str, Report]
+    passages: list[Passage]
+    dense: faiss.Index
+    stamp: float  # modification time of meta.json: changes when a new index is written
+
+
+def exists(index_dir: Path) -> bool:
+    return (index_dir / META).is_file()
+
+
+def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages: list[Passage],
+          vectors: np.ndarray) -> None:
+    import faiss
+
+    if len(passages) != vectors.shape[0]:
+        raise ValueError("one vector per passage is required")
+    index_dir.mkdir(parents=True, exist_ok=True)
+    staging = index_dir / f".staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    dense = faiss.IndexFlatIP(vectors.shape[1])
+    dense.add(vectors)
+    faiss.write_index(dense, str(staging / DENSE))
+    with (staging / PASSAGES).open("w", encoding="utf-8") as fh:
+        for passage in passages:
+            fh.write(passage.model_dump_json() + "\n")
+    (staging / REPORTS).write_text(
+        json.dumps([r.model_dump() for r in reports], ensure_ascii=False, indent=1), encoding="utf-8")
+    meta = {**meta, "format": FORMAT_VERSION, "passages": len(passages), "reports": len(reports)}
+    (staging / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    for name in (DENSE, PASSAGES, REPORTS, META):
+        os.replace(staging / name, index_dir / name)
+    staging.rmdir()
+
+
+def read(index_dir: Path) -> IndexData:
+    """Read and check an index; a missing or inconsistent one is a user error saying how to rebuild."""
+    import faiss
+
+    if not exists(index_dir):
+        raise UserError(f"no index in {index_dir}; build it with `assistant index` (or pass --index DIR)")
+    try:
+        stamp = (index_dir / META).stat().st_mtime
+        meta = json.loads((index_dir / META).read_text(encoding="utf-8"))
+        reports = [Report(**r) for r in json.loads((index_dir / REPORTS).read_text(encoding="utf-8"))]
+        with (index_dir / PASSAGES).open(encoding="utf-8") as fh:
+            passages = [Passage.model_validate_json(line) for line in fh if line.strip()]
+        dense = faiss.read_index(str(index_dir / DENSE))
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise UserError(f"index in {index_dir} cannot be read ({exc}); rebuild it with `assistant index`") from exc
+    if meta.get("format") != FORMAT_VERSION:
+        raise UserError(f"index in {index_dir} has format {meta.get('format')}, this version reads "
+                        f"{FORMAT_VERSION}; rebuild it with `assistant index`")
+    if not (meta.get("passages") == len(passages) == dense.ntotal):
+        raise UserError(f"index in {index_dir} is incomplete (meta {meta.get('passages')}, passages "
+                        f"{len(passages)}, vectors {dense.ntotal}); rebuild it with `assistant index`")
+    return IndexData(meta=meta, reports={r.id: r for r in reports}, passages=passages, dense=dense, stamp=stamp)

@@ -1,0 +1,203 @@
+"""Layout: from a report's body lines to text blocks that know their heading path.
+
+Rejoins what page breaks cut (a paragraph that ends mid-sentence and a next one that starts in
+lower case), joins hyphenated line ends, reads headings (Markdown ``#``, upper-case themes,
+practice titles, numbered action headings) and turns pipe tables into ``Key: value`` lines kept
+whole. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.ingest.footnotes import MARK_CLOSE, MARK_OPEN
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_NUMBERED = re.compile(r"^\d{1,3}\.\s+\S")
+_TABLE_KEY = re.compile(r"^\s*([^|]{1,40}?)\s*\|(.*)$")
+_TABLE_SEP = re.compile(r"^\s*[-:| ]*-[-:| ]*$")
+_TERMINAL = ".!?:;)”\"’»]>" + MARK_CLOSE
+_ANCHOR_LINK = re.compile(r"\[([^\]\n]+)\]\(#[^)\s]*\)")
+_EMPHASIS = re.compile(r"(\*{1,3})(?=\S)([^*\n]+?)(?<=\S)\1")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of body text under one heading path; ``kind`` is text or table."""
+
+    text: str
+    heading_path: tuple[str, ...]
+    kind: str = "text"
+
+
+@dataclass
+class _Para:
+    lines: list[str]
+    gap_before: int
+    gap_after: int = 0
+    kind: str = "text"  # text | table | heading
+    level: int = 0
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def clean_inline(text: str) -> str:
+    """Markdown inline furniture out, words kept: ``[Section 4.9](#)`` -> ``Section 4.9``, ``*x*`` -> ``x``."""
+    text = _ANCHOR_LINK.sub(r"\1", text)
+    text = _EMPHASIS.sub(r"\2", text)
+    text = re.sub(r"\*{2,}", "", text)  # emphasis left empty by a removed marker: "**¹⁷**" -> ""
+    return text.replace("\\_", "_").replace("\\*", "*")
+
+
+def _paragraphs(lines: list[str]) -> list[_Para]:
+    paras: list[_Para] = []
+    gap = 0
+    current: list[str] = []
+    for line in lines + [""]:
+        if line.strip():
+            if not current:
+                start_gap = gap
+            current.append(line.rstrip())
+            gap = 0
+        else:
+            if current:
+                paras.append(_Para(current, start_gap))
+                current = []
+            gap += 1
+    for a, b in zip(paras, paras[1:]):
+        a.gap_after = b.gap_before
+    if paras:
+        paras[-1].gap_after = 2
+    return paras
+
+
+def _split_tables(para: _Para) -> list[_Para]:
+    """Split a paragraph at numbered headings that introduce a pipe table, and at the tables."""
+    out: list[_Para] = []
+    lines = para.lines
+    i = 0
+    buf: list[str] = []
+
+    def flush(kind: str = "text") -> None:
+        if buf:
+            out.append(_Para(list(buf), 0, 0, kind=kind))
+            buf.clear()
+
+    while i < len(lines):
+        line = lines[i]
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if _NUMBERED.match(line) and "|" not in line and _TABLE_KEY.match(nxt):
+            flush()
+            out.append(_Para([line.strip()], 0, 0, kind="heading", level=1))
+            i += 1
+            continue
+        if _TABLE_KEY.match(line) and (line.rstrip().endswith("|") or _TABLE_SEP.match(nxt) or
+                                        nxt.strip() == "|" or (out and out[-1].kind == "heading")):
+            flush()
+            rows: list[list[str]] = []
+            while i < len(lines) and not (_NUMBERED.match(lines[i]) and "|" not in lines[i]):
+                row = lines[i]
+                if _TABLE_SEP.match(row) or row.strip() == "|":
+                    pass
+                elif m := _TABLE_KEY.match(row):
+                    rows.append([m.group(1).strip(), m.group(2).strip().rstrip("|").strip()])
+                elif rows:
+                    rows[-1][1] = (rows[-1][1] + " " + row.strip().rstrip("|").strip()).strip()
+                i += 1
+            out.append(_Para([f"{k}: {v}".rstrip() for k, v in rows], 0, 0, kind="table"))
+            continue
+        buf.append(line)
+        i += 1
+    flush()
+    if out:
+        out[0].gap_before = para.gap_before
+        out[-1].gap_after = para.gap_after
+    return out
+
+
+def _is_caps(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters)
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip()[-1:] in _TERMINAL if text.strip() else True
+
+
+def _title_candidate(para: _Para) -> bool:
+    text = para.text.strip()
+    if len(para.lines) != 1 or MARK_OPEN in text or len(text) > 120 or len(text.split()) > 14:
+        return False
+    if text[0] in "(-•*|" or text.lower().startswith(("source", "photo")) or "|" in text:
+        return False
+    if not (text[0].isupper() or text[0].isdigit()):
+        return False
+    if text.startswith("http") or text[-1] in ",;:!?":
+        return False
+    # A title may end with a full stop only when set apart by page-layout gaps on both sides.
+    return text[-1] != "." or (para.gap_before >= 2 and para.gap_after >= 2)
+
+
+def layout(lines: list[str], fmt: str) -> list[Block]:
+    """The body's blocks, in reading order, each with its heading path."""
+    paras: list[_Para] = []
+    for para in _paragraphs(lines):
+        paras.extend(_split_tables(para))
+
+    # Rejoin what a page break (or a lifted page-bottom note) cut: no sentence end, lower-case start.
+    joined: list[_Para] = []
+    for para in paras:
+        prev = joined[-1] if joined else None
+        first = para.text.lstrip()[:1]
+        if (prev is not None and prev.kind == "text" and para.kind == "text" and first.islower()
+                and not _MD_HEADING.match(prev.lines[-1]) and not _ends_sentence(prev.text)):
+            tail = prev.lines[-1]
+            if tail.endswith("-") and not tail.endswith(" -"):
+                prev.lines[-1] = tail + para.lines[0].lstrip()
+            else:
+                prev.lines[-1] = tail + " " + para.lines[0].lstrip()
+            prev.lines.extend(para.lines[1:])
+            prev.gap_after = para.gap_after
+            continue
+        joined.append(para)
+
+    # Classify headings.
+    for para in joined:
+        if para.kind != "text":
+            continue
+        if fmt == "md":
+            m = _MD_HEADING.match(para.lines[0])
+            if m and len(para.lines) == 1:
+                para.kind, para.level = "heading", len(m.group(1))
+                para.lines = [m.group(2)]
+        elif _is_caps(para.text) and len(para.lines) <= 3 and para.gap_after >= 2 and MARK_OPEN not in para.text:
+            para.kind, para.level = "heading", 1
+            para.lines = [" ".join(ln.strip() for ln in para.lines)]
+        elif _title_candidate(para):
+            para.kind, para.level = "heading", 2
+
+    # A plain-text title followed directly by another heading heads nothing: it is text (a caption).
+    if fmt != "md":
+        for a, b in zip(joined, joined[1:]):
+            if a.kind == "heading" and a.level == 2 and b.kind == "heading" and b.level <= 2 and not \
+                    _NUMBERED.match(a.text):
+                a.kind = "text"
+
+    blocks: list[Block] = []
+    stack: list[tuple[int, str]] = []
+    for para in joined:
+        if para.kind == "heading":
+            title = clean_inline(para.text.strip())
+            if stack and stack[-1][1] == title:  # the same heading repeated one level down
+                continue
+            while stack and stack[-1][0] >= para.level:
+                stack.pop()
+            stack.append((para.level, title))
+            continue
+        text = clean_inline(para.text).strip()
+        if text:
+            blocks.append(Block(text=text, heading_path=tuple(t for _, t in stack), kind=para.kind))
+    return blocks

@@ -1,0 +1,33 @@
+"""Reading a report file into text, with a one-line reason when it cannot be used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.errors import SourceError
+
+MAX_BYTES = 50 * 1024 * 1024
+
+
+def load_text(path: Path, fmt: str) -> str:
+    """The file's text; raises SourceError naming what is wrong and what to do."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SourceError(f"cannot be read ({exc.strerror}); check the file's permissions") from exc
+    if size == 0:
+        raise SourceError("empty file; remove it or add the report's text")
+    if size > MAX_BYTES:
+        raise SourceError(f"{size / 1e6:.0f} MB is over the {MAX_BYTES // 2**20} MB limit; split the report")
+    if fmt in ("html", "pdf"):
+        raise SourceError(f"{fmt.upper()} files are not read yet; save the report as .txt or .md")
+    data = path.read_bytes()
+    if b"\x00" in data[:65536]:
+        raise SourceError("binary data, not text (NUL bytes); convert the report to UTF-8 text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"not UTF-8 text (invalid byte at offset {exc.start}); re-save it as UTF-8") from exc
+    if not text.strip():
+        raise SourceError("no text (only whitespace); remove it or add the report's text")
+    return text

@@ -1,0 +1,114 @@
+"""Splitting a parsed report into passages sized by the embedding model's tokenizer.
+
+A paragraph is a passage; a small block (a "(Source: ...)" line, a caption) joins the passage before
+it in the same section; a block too large for the model is split at paragraph, line, sentence and
+then word boundaries by LangChain's recursive splitter counting real model tokens. Markers are glued
+to the word before them, so no split separates a marker from its sentence, and each passage carries
+the notes its markers point to (a note cited in two passages travels with both).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from assistant.geo import countries_in, years_in
+from assistant.ingest.document import ParsedDocument
+from assistant.ingest.footnotes import take_placeholders
+from assistant.ingest.layout import Block
+from assistant.models import Passage
+
+SPLITTER_VERSION = "2"
+_SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?;:])\s+", r"(?<=,)\s+", r"\s+", ""]
+
+
+@dataclass(frozen=True)
+class SplitterConfig:
+    max_tokens: int  # hard cap: the model's maximum sequence length, special tokens included
+    chunk_tokens: int  # target size of a passage, heading and special tokens included
+    min_tokens: int = 40  # a block smaller than this joins the passage before it
+
+
+class TokenCounter:
+    """Counts tokens as the model does (special tokens included) and splits by that count."""
+
+    def __init__(self, count: Callable[[str], int], special: int = 2) -> None:
+        self.count = count  # tokens of a text without special tokens
+        self.special = special
+
+    def full(self, text: str) -> int:
+        return self.count(text) + self.special
+
+
+def _heading(path: tuple[str, ...]) -> str:
+    return " > ".join(path)
+
+
+class PassageSplitter:
+    """Blocks of one report in, passages out. Deterministic: the same input gives the same passages."""
+
+    def __init__(self, config: SplitterConfig, counter: TokenCounter) -> None:
+        if config.chunk_tokens < 16:
+            raise ValueError("chunk_tokens must be at least 16")
+        self.config = config
+        self.counter = counter
+
+    def _budget(self, path: tuple[str, ...]) -> int:
+        target = min(self.config.chunk_tokens, self.config.max_tokens)
+        heading = self.counter.count(_heading(path) + "\n") if path else 0
+        return max(16, target - heading - self.counter.special)
+
+    def _fits(self, path: tuple[str, ...], text: str) -> bool:
+        embed = f"{_heading(path)}\n{take_placeholders(text)[0]}" if path else take_placeholders(text)[0]
+        return self.counter.full(embed) <= min(self.config.chunk_tokens, self.config.max_tokens)
+
+    def _split_large(self, path: tuple[str, ...], text: str) -> list[str]:
+        budget = self._budget(path)
+        while True:
+            splitter = RecursiveCharacterTextSplitter(
+                separators=_SEPARATORS, is_separator_regex=True, keep_separator="end",
+                strip_whitespace=False, chunk_size=budget, chunk_overlap=0, length_function=self.counter.count,
+            )
+            parts = [p.strip() for p in splitter.split_text(text) if p.strip()]
+            if all(self._fits(path, p) for p in parts) or budget <= 16:
+                return parts
+            budget = max(16, int(budget * 0.85))
+
+    def _pieces(self, blocks: list[Block]) -> list[tuple[tuple[str, ...], str, bool]]:
+        """(heading path, text, small) for each block, large blocks split to fit."""
+        pieces = []
+        for block in blocks:
+            if self._fits(block.heading_path, block.text):
+                small = self.counter.count(take_placeholders(block.text)[0]) < self.config.min_tokens
+                pieces.append((block.heading_path, block.text, small))
+            else:
+                pieces.extend((block.heading_path, part, False) for part in self._split_large(block.heading_path, block.text))
+        return pieces
+
+    def split(self, doc: ParsedDocument, source: str) -> list[Passage]:
+        groups: list[tuple[tuple[str, ...], list[str]]] = []
+        for path, text, small in self._pieces(doc.blocks):
+            if small and groups and groups[-1][0] == path and self._fits(path, "\n\n".join(groups[-1][1] + [text])):
+                groups[-1][1].append(text)
+            else:
+                groups.append((path, [text]))
+        passages = []
+        for position, (path, texts) in enumerate(groups):
+            text, cited = take_placeholders("\n\n".join(texts))
+            heading_path = list(path)
+            embed = f"{_heading(path)}\n{text}" if path else text
+            notes = [doc.notes[i] for i in cited]
+            passages.append(Passage(
+                chunk_id=Passage.make_id(source, heading_path, text),
+                source=source,
+                position=position,
+                heading_path=heading_path,
+                text=text,
+                footnotes=notes,
+                countries=countries_in(embed),
+                years=years_in(text),
+                n_tokens=self.counter.full(embed),
+            ))
+        return passages

