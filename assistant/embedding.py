@@ -103,6 +103,9 @@ class Embedder:
                 self.verify()
                 _offline()
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
 
                 log.info("loading embedding model %s from %s", self.name, self.model_dir)
                 _loaded[key] = SentenceTransformer(str(self.model_dir), device=self.device, local_files_only=True)

@@ -9,6 +9,7 @@ the notes its markers point to (a note cited in two passages travels with both).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,7 +21,9 @@ from assistant.ingest.footnotes import take_placeholders
 from assistant.ingest.layout import Block
 from assistant.models import Passage
 
-SPLITTER_VERSION = "2"
+SPLITTER_VERSION = "3"
+# A line that belongs to the passage before it: "(Source: ...)", "Source: ...", "(Photo: ...)", "(Working ...)".
+_ATTACHED = re.compile(r"^\(|^(source|photo)\b", re.IGNORECASE)
 _SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?;:])\s+", r"(?<=,)\s+", r"\s+", ""]
 
 
@@ -81,7 +84,8 @@ class PassageSplitter:
         pieces = []
         for block in blocks:
             if self._fits(block.heading_path, block.text):
-                small = self.counter.count(take_placeholders(block.text)[0]) < self.config.min_tokens
+                small = (self.counter.count(take_placeholders(block.text)[0]) < self.config.min_tokens
+                         or bool(_ATTACHED.match(block.text)))
                 pieces.append((block.heading_path, block.text, small))
             else:
                 pieces.extend((block.heading_path, part, False) for part in self._split_large(block.heading_path, block.text))

@@ -1,0 +1,75 @@
+"""The library API that the CLI and the web chat both call: ask a question, get an Answer."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from assistant.answer import compose
+from assistant.embedding import Embedder
+from assistant.errors import UserError
+from assistant.index import store
+from assistant.index.store import IndexData
+from assistant.models import Answer, Filters, PassageHit, SourceRef
+from assistant.retrieval.query import understand
+from assistant.retrieval.retriever import rank
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+
+
+class Assistant:
+    """Answers questions from the index in ``settings.index``; picks up a rebuilt index on the next question."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedder = Embedder(settings)
+        self._index: IndexData | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> IndexData:
+        with self._lock:
+            meta = Path(self.settings.index) / store.META
+            stamp = meta.stat().st_mtime if meta.exists() else None
+            if self._index is None or (stamp is not None and stamp != self._index.stamp):
+                loaded = store.read(self.settings.index)
+                self._check_model(loaded)
+                self._index = loaded
+                log.info("serving index from %s: %d passages", self.settings.index, len(loaded.passages))
+            return self._index
+
+    def _check_model(self, index: IndexData) -> None:
+        built = index.meta.get("model", {})
+        if built.get("name") != self.embedder.name or built.get("sha256") != self.embedder.weights_sha256:
+            raise UserError(
+                f"the index in {self.settings.index} was built with model {built.get('name')} "
+                f"({str(built.get('sha256'))[:12]}...), not {self.embedder.name} "
+                f"({self.embedder.weights_sha256[:12]}...); rebuild it with `assistant index`"
+            )
+
+    def ask(self, question: str, history: list[str] | None = None, k: int | None = None) -> Answer:
+        question = (question or "").strip()[:MAX_QUESTION_CHARS]
+        if not question:
+            raise UserError("the question is empty; ask something, e.g. \"What did Bulgaria do in 2023?\"")
+        k = k or self.settings.k
+        index = self.index
+        query = understand(question, [h for h in history or [] if h and h.strip()])
+        vector = self.embedder.encode([query.resolved])[0]
+        ranking = rank(index, query, vector, k=k, candidates=self.settings.candidates)
+        abstained = ranking.best_score < self.settings.abstain_below or not ranking.country_known
+        passages = []
+        for i, hit in enumerate(ranking.hits, start=1):
+            report = index.reports[hit.passage.source]
+            passages.append(PassageHit(
+                rank=i, score=round(hit.score, 4), chunk_id=hit.passage.chunk_id, text=hit.passage.text,
+                source=SourceRef(id=report.id, title=report.title, year=report.year, url=report.url,
+                                 section=hit.passage.section),
+                footnotes=hit.passage.footnotes,
+            ))
+        return Answer(query=question, resolved_query=query.resolved,
+                      filters=Filters(countries=query.countries, years=query.years), abstained=abstained,
+                      answer=compose(query, ranking, abstained), passages=passages)

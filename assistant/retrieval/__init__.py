@@ -1,0 +1,1 @@
+"""Retrieval: understanding the question, searching the index, ranking passages."""

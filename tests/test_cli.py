@@ -1,0 +1,120 @@
+"""The CLI end to end with the real model, FAISS and corpus."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import main
+from tests.conftest import CORPUS, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_bulgaria_2023_first_passage_is_the_forums_with_notes_898_899(index_dir: Path):
+    code, out, _ = run("ask", "What did Bulgaria do in 2023?", "--index", str(index_dir), "--json")
+    assert code == 0
+    answer = json.loads(out)
+    assert set(answer) >= {"query", "resolved_query", "filters", "abstained", "answer", "passages"}
+    assert answer["filters"] == {"countries": ["BG"], "years": [2023]}
+    assert answer["abstained"] is False
+    first = answer["passages"][0]
+    assert first["rank"] == 1 and first["source"]["id"] == "euaa-ar-2024"
+    assert first["text"].startswith("In Bulgaria, a forum on")
+    assert [n["number"] for n in first["footnotes"]] == ["898", "899"]
+    assert first["footnotes"][1]["urls"][0].startswith("https://aref.government.bg/")
+    assert set(first["source"]) == {"id", "title", "year", "url", "section"}
+    assert "[P1]" in answer["answer"]
+    # the older Bulgarian practices come after it
+    assert any(p["source"]["id"] == "integra-good-practices" for p in answer["passages"][1:])
+
+
+def test_k_and_history(index_dir: Path):
+    code, out, _ = run("ask", "And in 2017?", "--history", "What did Bulgaria do in 2023?", "--k", "3",
+                       "--index", str(index_dir), "--json")
+    answer = json.loads(out)
+    assert code == 0 and len(answer["passages"]) == 3
+    assert answer["resolved_query"] == "What did Bulgaria do in 2017?"
+    assert "In February 2017" in answer["passages"][0]["text"]
+
+
+def test_question_about_a_country_absent_from_the_corpus_abstains(index_dir: Path):
+    code, out, _ = run("ask", "What did Latvia do in 2023?", "--index", str(index_dir), "--json")
+    answer = json.loads(out)
+    assert answer["abstained"] is True
+    assert "nothing about Latvia" in answer["answer"]
+    assert answer["passages"], "the nearest passages are still shown as possibly related"
+
+
+def test_human_output_names_report_section_year_and_notes(index_dir: Path):
+    code, out, _ = run("ask", "What did Bulgaria do in 2023?", "--index", str(index_dir), "-k", "2")
+    assert code == 0
+    assert "[P1] Asylum Report 2024, 2024 — Fostering cooperation among stakeholders" in out
+    assert "898. State Agency for Refugees" in out
+
+
+def test_inspect_json_every_passage_with_tokens_under_the_model_limit(index_dir: Path):
+    code, out, _ = run("inspect", "--json", "--index", str(index_dir))
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(rows) > 50
+    for row in rows:
+        assert {"chunk_id", "source", "section", "text", "footnotes", "countries", "years", "n_tokens"} <= set(row)
+        assert 0 < row["n_tokens"] <= 256
+    assert {r["source"] for r in rows} == {"euaa-ar-2024", "euaa-ar-2023", "euaa-ar-2022",
+                                           "ec-action-plan-partnerships", "integra-good-practices"}
+    forum = next(r for r in rows if r["text"].startswith("In Bulgaria, a forum"))
+    assert forum["countries"] == ["BG"] and forum["years"] == [2023]
+
+
+def test_bad_sources_are_skipped_by_name_and_the_rest_indexed(corpus_copy: Path, tmp_path: Path):
+    (corpus_copy / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (corpus_copy / "empty.md").write_bytes(b"")
+    (corpus_copy / "latin1.txt").write_bytes("Caf\xe9 in S\xe3o Paulo".encode("latin-1"))
+    code, out, _ = run("index", "--corpus", str(corpus_copy), "--index", str(tmp_path / "idx"), "--json")
+    summary = json.loads(out)
+    assert code == 0
+    assert summary["reports"] == 5 and summary["passages"] == summary["embedded"] > 50
+    reasons = {Path(s["path"]).name: s["reason"] for s in summary["skipped"]}
+    assert set(reasons) == {"binary.txt", "empty.md", "latin1.txt"}
+    assert "binary" in reasons["binary.txt"] and "empty" in reasons["empty.md"] and "UTF-8" in reasons["latin1.txt"]
+    assert set(summary) >= {"reports", "passages", "embedded", "skipped", "seconds"}
+
+
+def test_nothing_indexable_leaves_the_existing_index_serving(tmp_path: Path, index_dir: Path):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "a.txt").write_bytes(b"")
+    import shutil
+
+    idx = tmp_path / "idx"
+    shutil.copytree(index_dir, idx)
+    before = (idx / "passages.jsonl").read_bytes()
+    code, _, err = run("index", "--corpus", str(broken), "--index", str(idx), "--json")
+    assert code == 2 and "a.txt: empty file" in err and "unchanged" in err
+    assert (idx / "passages.jsonl").read_bytes() == before
+
+
+def test_missing_index_is_a_one_line_error(tmp_path: Path):
+    code, _, err = run("ask", "anything", "--index", str(tmp_path / "none"))
+    assert code == 2 and err.startswith("error: no index in") and "assistant index" in err
+
+
+def test_console_script_and_env_paths(index_dir: Path):
+    exe = Path(sys.executable).parent / "assistant"
+    env = {"ASSISTANT_INDEX": str(index_dir), "ASSISTANT_CORPUS": str(CORPUS), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([str(exe), "ask", "Which handbook was drafted for local authorities in Croatia?", "--json"],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    first = json.loads(proc.stdout)["passages"][0]
+    assert "a handbook was drafted for representatives of local authorities" in first["text"]
+    assert "1172" in [n["number"] for n in first["footnotes"]]
