@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+from urllib.parse import unquote
 from typing import Any
 
 import gradio as gr
@@ -48,9 +49,12 @@ def _link(url: str | None, label: str | None = None) -> str:
 
 
 def _note_html(text: str, urls: list[str]) -> str:
+    """A note's text with its URLs as links, labelled readably (percent-encoding decoded)."""
     out = html.escape(text)
     for url in urls:
-        out = out.replace(html.escape(url), _link(url), 1)
+        label = unquote(url)
+        label = label if len(label) <= 90 else label[:87] + "..."
+        out = out.replace(html.escape(url), _link(url, label), 1)
     return out
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.ingest.inline import clean_inline
 from assistant.models import Note
 
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
@@ -63,7 +64,7 @@ def clean_note(number: str, raw: str) -> Note:
     """A note's display text (Markdown links and <url> reduced to the URL) and its URLs."""
     text = _MD_LINK.sub(lambda m: m.group(2) if m.group(1).replace("\\", "") in (m.group(2), "") else
                         f"{m.group(1)} {m.group(2)}", raw)
-    text = text.replace("\\_", "_").replace("\\", "")
+    text = clean_inline(text).replace("\\", "")
     text = re.sub(r"<(https?://[^>\s]+)>", r"\1", text)
     text = re.sub(r"\s+", " ", text).strip()
     urls: list[str] = []

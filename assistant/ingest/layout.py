@@ -12,14 +12,13 @@ import re
 from dataclasses import dataclass
 
 from assistant.ingest.footnotes import MARK_CLOSE, MARK_OPEN
+from assistant.ingest.inline import clean_inline
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _NUMBERED = re.compile(r"^\d{1,3}\.\s+\S")
 _TABLE_KEY = re.compile(r"^\s*([^|]{1,40}?)\s*\|(.*)$")
 _TABLE_SEP = re.compile(r"^\s*[-:| ]*-[-:| ]*$")
 _TERMINAL = ".!?:;)”\"’»]>" + MARK_CLOSE
-_ANCHOR_LINK = re.compile(r"\[([^\]\n]+)\]\(#[^)\s]*\)")
-_EMPHASIS = re.compile(r"(\*{1,3})(?=\S)([^*\n]+?)(?<=\S)\1")
 
 
 @dataclass(frozen=True)
@@ -42,14 +41,6 @@ class _Para:
     @property
     def text(self) -> str:
         return "\n".join(self.lines)
-
-
-def clean_inline(text: str) -> str:
-    """Markdown inline furniture out, words kept: ``[Section 4.9](#)`` -> ``Section 4.9``, ``*x*`` -> ``x``."""
-    text = _ANCHOR_LINK.sub(r"\1", text)
-    text = _EMPHASIS.sub(r"\2", text)
-    text = re.sub(r"\*{2,}", "", text)  # emphasis left empty by a removed marker: "**¹⁷**" -> ""
-    return text.replace("\\_", "_").replace("\\*", "*")
 
 
 def _paragraphs(lines: list[str]) -> list[_Para]:
