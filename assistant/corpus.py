@@ -57,9 +57,11 @@ def read_manifest(corpus: Path) -> dict[str, Report]:
     return reports
 
 
-def infer_report(path: Path, text: str, taken: set[str]) -> Report:
-    """Metadata for a file the manifest does not describe: title from its first line, period from its years."""
-    title = next((ln.strip().lstrip("#").strip() for ln in text.splitlines() if ln.strip()), path.stem)
+def infer_report(path: Path, text: str, taken: set[str], first_heading: str | None = None) -> Report:
+    """Metadata for a file the manifest does not describe: title from its first heading (else its first
+    line), period from the years its text mentions."""
+    title = first_heading or next((ln.strip().lstrip("#").strip() for ln in text.splitlines() if ln.strip()),
+                                  path.stem)
     years = [int(y) for y in re.findall(r"\b(19[5-9]\d|20[0-4]\d)\b", text)]
     rid = _slug(path.stem)
     while rid in taken:

@@ -10,12 +10,12 @@ from datetime import datetime, timezone
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from assistant.corpus import discover, infer_report
+from assistant.corpus import FORMATS, discover, infer_report
 from assistant.embedding import Embedder
 from assistant.errors import SourceError, UserError
 from assistant.index import store
 from assistant.ingest.document import parse_text
-from assistant.ingest.loaders import load_text
+from assistant.ingest.loaders import load_text, parse_format
 from assistant.ingest.splitter import SPLITTER_VERSION, PassageSplitter, SplitterConfig, TokenCounter
 from assistant.models import Passage, Report, Skipped
 from assistant.settings import Settings
@@ -63,14 +63,16 @@ def build_index(settings: Settings, progress: bool = True) -> BuildSummary:
     taken = {f.report.id for f in files if f.report}
     for file in tqdm(files, desc="parse+split", unit="report", disable=not progress):
         try:
+            fmt = file.report.format if file.report else FORMATS[file.path.suffix.lower()]
+            text = load_text(file.path, fmt)
+            doc = parse_text(text, parse_format(fmt))
             report = file.report
-            text = load_text(file.path, report.format if report else file.path.suffix.lstrip(".").lower())
             if report is None:
-                report = infer_report(file.path, text, taken)
+                body = "\n".join(block.text for block in doc.blocks)
+                report = infer_report(file.path, body, taken, doc.headings[0] if doc.headings else None)
                 taken.add(report.id)
                 log.warning("%s is not in sources.toml; inferred title %r and period %s-%s", file.path,
                             report.title, report.period_start, report.period_end)
-            doc = parse_text(text, "md" if report.format == "md" else "txt")
             found = splitter.split(doc, report.id)
             if not found:
                 raise SourceError("no passage of text found in it; check that it holds the report's text")

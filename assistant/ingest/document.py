@@ -15,6 +15,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\
 @dataclass
 class ParsedDocument:
     blocks: list[Block]
+    headings: list[str]
     notes: list[Note]
     note_form: str | None
     warnings: list[str] = field(default_factory=list)
@@ -34,9 +35,9 @@ def parse_text(text: str, fmt: str) -> ParsedDocument:
     lines = normalize(text).split("\n")
     body_lines, table = split_notes(lines)
     body = mark_markers("\n".join(body_lines), table)
-    blocks = layout(body.split("\n"), fmt)
+    laid = layout(body.split("\n"), fmt)
     orphans = table.orphans()
     warnings = list(table.warnings)
     warnings += [f"note {n.number} is cited nowhere in the text (orphan)" for n in orphans]
-    return ParsedDocument(blocks=blocks, notes=table.notes, note_form=table.form, warnings=warnings,
-                          furniture=table.furniture, orphans=orphans)
+    return ParsedDocument(blocks=laid.blocks, headings=laid.headings, notes=table.notes, note_form=table.form,
+                          warnings=warnings, furniture=table.furniture + laid.furniture, orphans=orphans)

@@ -132,7 +132,14 @@ def _title_candidate(para: _Para) -> bool:
     return text[-1] != "." or (para.gap_before >= 2 and para.gap_after >= 2)
 
 
-def layout(lines: list[str], fmt: str) -> list[Block]:
+@dataclass
+class Layout:
+    blocks: list[Block]
+    headings: list[str]  # every heading, in order, once per occurrence kept
+    furniture: list[str]  # what was dropped: headings repeated one level down
+
+
+def layout(lines: list[str], fmt: str) -> Layout:
     """The body's blocks, in reading order, each with its heading path."""
     paras: list[_Para] = []
     for para in _paragraphs(lines):
@@ -178,12 +185,16 @@ def layout(lines: list[str], fmt: str) -> list[Block]:
                 a.kind = "text"
 
     blocks: list[Block] = []
+    headings: list[str] = []
+    furniture: list[str] = []
     stack: list[tuple[int, str]] = []
     for para in joined:
         if para.kind == "heading":
             title = clean_inline(para.text.strip())
             if stack and stack[-1][1] == title:  # the same heading repeated one level down
+                furniture.append(title)
                 continue
+            headings.append(title)
             while stack and stack[-1][0] >= para.level:
                 stack.pop()
             stack.append((para.level, title))
@@ -191,4 +202,4 @@ def layout(lines: list[str], fmt: str) -> list[Block]:
         text = clean_inline(para.text).strip()
         if text:
             blocks.append(Block(text=text, heading_path=tuple(t for _, t in stack), kind=para.kind))
-    return blocks
+    return Layout(blocks=blocks, headings=headings, furniture=furniture)

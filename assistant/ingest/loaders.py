@@ -10,7 +10,9 @@ MAX_BYTES = 50 * 1024 * 1024
 
 
 def load_text(path: Path, fmt: str) -> str:
-    """The file's text; raises SourceError naming what is wrong and what to do."""
+    """The file's text; raises SourceError naming what is wrong and what to do.
+
+    HTML and PDF come back in the project's Markdown dialect (see ``parse_format``)."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -19,8 +21,13 @@ def load_text(path: Path, fmt: str) -> str:
         raise SourceError("empty file; remove it or add the report's text")
     if size > MAX_BYTES:
         raise SourceError(f"{size / 1e6:.0f} MB is over the {MAX_BYTES // 2**20} MB limit; split the report")
-    if fmt in ("html", "pdf"):
-        raise SourceError(f"{fmt.upper()} files are not read yet; save the report as .txt or .md")
+    if fmt == "pdf":
+        from assistant.ingest.pdf import pdf_to_markdown
+
+        with path.open("rb") as fh:
+            if not fh.read(1024).lstrip().startswith(b"%PDF"):
+                raise SourceError("not a PDF (no %PDF header); check the file or its extension")
+        return pdf_to_markdown(path)
     data = path.read_bytes()
     if b"\x00" in data[:65536]:
         raise SourceError("binary data, not text (NUL bytes); convert the report to UTF-8 text")
@@ -30,4 +37,15 @@ def load_text(path: Path, fmt: str) -> str:
         raise SourceError(f"not UTF-8 text (invalid byte at offset {exc.start}); re-save it as UTF-8") from exc
     if not text.strip():
         raise SourceError("no text (only whitespace); remove it or add the report's text")
+    if fmt == "html":
+        from assistant.ingest.html import html_to_markdown
+
+        text = html_to_markdown(text)
+        if not text.strip():
+            raise SourceError("the HTML page has no text outside scripts and navigation")
     return text
+
+
+def parse_format(fmt: str) -> str:
+    """How a loaded text is parsed: HTML and PDF are converted to Markdown by their loaders."""
+    return "md" if fmt in ("md", "html", "pdf") else "txt"

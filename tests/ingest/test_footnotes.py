@@ -60,7 +60,7 @@ def test_anchor_markers_with_notes_wrapped_over_blank_lines():
 def test_anchor_notes_switching_to_bare_numbers_and_range_line():
     doc, blocks = _blocks("euaa-ar2022-cooperation.md", "md")
     assert [n.number for n in doc.notes] == [str(n) for n in range(1163, 1179)]
-    assert doc.furniture == ["1163-1178"]
+    assert doc.furniture == ["1163-1178", "4.14.3.3. Fostering cooperation among different stakeholders"]
     assert all("1163-1178" not in t for _, t, _ in blocks)
     _, text, notes = _block_with(blocks, "handbook was drafted")
     assert notes == ["1170", "1171", "1172", "1173", "1174"]
