@@ -93,7 +93,8 @@ def index_cmd(base: dict, chunk_tokens: int | None, as_json: bool, quiet: bool) 
     click.echo(f"Indexed {summary.reports} reports, {summary.passages} passages "
                f"({summary.embedded} embedded) in {summary.seconds:.1f} s into {summary.index}")
     for detail in summary.details:
-        inferred = f"; inferred: {', '.join(detail.inferred)}" if detail.inferred else ""
+        inferred = ("; inferred (correct in sources.toml): " + ", ".join(
+            f"{k}={v!r}" for k, v in detail.inferred_values.items())) if detail.inferred else ""
         click.echo(f"  {detail.id}: {detail.passages} passages, {detail.notes} notes ({detail.note_form or 'none'})"
                    f"{inferred}")
         for warning in detail.warnings:
@@ -174,21 +175,47 @@ def inspect_cmd(base: dict, as_json: bool, report: str | None) -> None:
     data = store.read(_settings(**base).index)
     if report and report not in data.reports:
         raise UserError(f"no report '{report}' in the index; known: {', '.join(sorted(data.reports))}")
+    if report and not as_json:
+        _print_report(data, report)
     for passage in data.passages:
         if report and passage.source != report:
             continue
         if as_json:
+            rep = data.reports[passage.source]
             record = {"chunk_id": passage.chunk_id, "source": passage.source, "section": passage.section,
                       "text": passage.text, "footnotes": [n.model_dump() for n in passage.footnotes],
                       "countries": passage.countries, "years": passage.years, "n_tokens": passage.n_tokens,
-                      "heading_path": passage.heading_path, "position": passage.position}
+                      "heading_path": passage.heading_path, "position": passage.position,
+                      "period": [rep.period_start, rep.period_end]}
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
             notes = ",".join(n.number for n in passage.footnotes) or "-"
             click.echo(f"{passage.source} #{passage.position} {passage.chunk_id} [{passage.n_tokens} tok] "
                        f"{passage.section or ''} | notes {notes} | {' '.join(passage.countries)} "
                        f"{' '.join(map(str, passage.years))}")
-            click.echo(textwrap.indent(textwrap.shorten(passage.text, 300), "    "))
+            click.echo(textwrap.indent(textwrap.shorten(passage.text, 300) if not report else passage.text, "    "))
+
+
+def _print_report(data: Any, report_id: str) -> None:
+    """One report's metadata, note table, orphans and warnings, before its passages."""
+    rep = data.reports[report_id]
+    doc = data.documents.get(report_id, {})
+    click.echo(f"{rep.title}  [{rep.id}, {rep.file}]")
+    click.echo(f"  publisher: {rep.publisher or '-'}; year: {rep.year or '-'}; period: "
+               f"{rep.period_start or '?'}-{rep.period_end or '?'}; url: {rep.url or '-'}")
+    if rep.inferred:
+        click.echo(f"  inferred (correct them in sources.toml): "
+                   + ", ".join(f"{f}={getattr(rep, f)!r}" for f in rep.inferred))
+    notes = doc.get("notes", [])
+    click.echo(f"  notes ({doc.get('note_form') or 'none'}): {len(notes)}")
+    for note in notes:
+        click.echo(_fill(f"{note['number']}. {note['text']}", "    "))
+    click.echo(f"  orphans (notes cited nowhere): {', '.join(doc.get('orphans', [])) or 'none'}")
+    for warning in doc.get("warnings", []):
+        click.echo(f"  warning: {warning}")
+    for item in doc.get("furniture", []):
+        click.echo(f"  dropped as furniture: {item}")
+    click.echo("  passages:")
 
 
 @main.command("serve")

@@ -30,6 +30,8 @@ class ReportSummary(BaseModel):
     notes: int
     note_form: str | None
     inferred: list[str]
+    inferred_values: dict[str, str | int | None] = Field(default_factory=dict)
+    orphans: list[str] = Field(default_factory=list)
     warnings: list[str]
 
 
@@ -60,6 +62,7 @@ def build_index(settings: Settings, progress: bool = True) -> BuildSummary:
     reports: list[Report] = []
     passages: list[Passage] = []
     details: list[ReportSummary] = []
+    documents: dict[str, dict] = {}
     taken = {f.report.id for f in files if f.report}
     for file in tqdm(files, desc="parse+split", unit="report", disable=not progress):
         try:
@@ -84,8 +87,14 @@ def build_index(settings: Settings, progress: bool = True) -> BuildSummary:
             log.info("%s: %s", file.path.name, warning)
         reports.append(report)
         passages.extend(found)
-        details.append(ReportSummary(id=report.id, file=report.file, passages=len(found), notes=len(doc.notes),
-                                     note_form=doc.note_form, inferred=report.inferred, warnings=doc.warnings))
+        details.append(ReportSummary(
+            id=report.id, file=report.file, passages=len(found), notes=len(doc.notes), note_form=doc.note_form,
+            inferred=report.inferred, inferred_values={f: getattr(report, f) for f in report.inferred},
+            orphans=[n.number for n in doc.orphans], warnings=doc.warnings))
+        documents[report.id] = {
+            "note_form": doc.note_form, "notes": [n.model_dump() for n in doc.notes],
+            "orphans": [n.number for n in doc.orphans], "warnings": doc.warnings, "furniture": doc.furniture,
+        }
     if not passages:
         raise UserError(f"nothing to index in {settings.corpus}: "
                         + ("; ".join(f"{s.path}: {s.reason}" for s in skipped) or "no report files")
@@ -99,7 +108,7 @@ def build_index(settings: Settings, progress: bool = True) -> BuildSummary:
         "splitter": {"version": SPLITTER_VERSION, **asdict(config)},
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    store.write(settings.index, meta, reports, passages, vectors)
+    store.write(settings.index, meta, reports, passages, vectors, documents)
     summary = BuildSummary(reports=len(reports), passages=len(passages), embedded=len(passages), skipped=skipped,
                            seconds=round(time.perf_counter() - started, 2), index=str(settings.index),
                            details=details)

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     import faiss
     import numpy as np
 
-META, REPORTS, PASSAGES, DENSE = "meta.json", "reports.json", "passages.jsonl", "dense.faiss"
-FORMAT_VERSION = 1
+META, REPORTS, PASSAGES, DENSE, DOCUMENTS = "meta.json", "reports.json", "passages.jsonl", "dense.faiss", \
+    "documents.json"
+FORMAT_VERSION = 2
 
 
 @dataclass
@@ -32,6 +33,7 @@ class IndexData:
     reports: dict[str, Report]
     passages: list[Passage]
     dense: faiss.Index
+    documents: dict[str, dict[str, Any]]  # per report: note table, orphans, warnings, furniture
     stamp: float  # modification time of meta.json: changes when a new index is written
 
 
@@ -40,7 +42,7 @@ def exists(index_dir: Path) -> bool:
 
 
 def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages: list[Passage],
-          vectors: np.ndarray) -> None:
+          vectors: np.ndarray, documents: dict[str, dict[str, Any]]) -> None:
     import faiss
 
     if len(passages) != vectors.shape[0]:
@@ -57,9 +59,10 @@ def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages
             fh.write(passage.model_dump_json() + "\n")
     (staging / REPORTS).write_text(
         json.dumps([r.model_dump() for r in reports], ensure_ascii=False, indent=1), encoding="utf-8")
+    (staging / DOCUMENTS).write_text(json.dumps(documents, ensure_ascii=False, indent=1), encoding="utf-8")
     meta = {**meta, "format": FORMAT_VERSION, "passages": len(passages), "reports": len(reports)}
     (staging / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    for name in (DENSE, PASSAGES, REPORTS, META):
+    for name in (DENSE, PASSAGES, REPORTS, DOCUMENTS, META):
         os.replace(staging / name, index_dir / name)
     staging.rmdir()
 
@@ -77,6 +80,8 @@ def read(index_dir: Path) -> IndexData:
         with (index_dir / PASSAGES).open(encoding="utf-8") as fh:
             passages = [Passage.model_validate_json(line) for line in fh if line.strip()]
         dense = faiss.read_index(str(index_dir / DENSE))
+        documents = json.loads((index_dir / DOCUMENTS).read_text(encoding="utf-8")) if \
+            (index_dir / DOCUMENTS).exists() else {}
     except (OSError, ValueError, RuntimeError) as exc:
         raise UserError(f"index in {index_dir} cannot be read ({exc}); rebuild it with `assistant index`") from exc
     if meta.get("format") != FORMAT_VERSION:
@@ -85,4 +90,5 @@ def read(index_dir: Path) -> IndexData:
     if not (meta.get("passages") == len(passages) == dense.ntotal):
         raise UserError(f"index in {index_dir} is incomplete (meta {meta.get('passages')}, passages "
                         f"{len(passages)}, vectors {dense.ntotal}); rebuild it with `assistant index`")
-    return IndexData(meta=meta, reports={r.id: r for r in reports}, passages=passages, dense=dense, stamp=stamp)
+    return IndexData(meta=meta, reports={r.id: r for r in reports}, passages=passages, dense=dense,
+                     documents=documents, stamp=stamp)

@@ -17,11 +17,12 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.geo import countries_in, years_in
 from assistant.ingest.document import ParsedDocument
-from assistant.ingest.footnotes import take_placeholders
+from assistant.ingest.footnotes import MARK_CLOSE, MARK_OPEN, take_placeholders
 from assistant.ingest.layout import Block
 from assistant.models import Passage
 
-SPLITTER_VERSION = "3"
+SPLITTER_VERSION = "4"
+ORPHAN_SECTION = "Notes not cited in the text"
 # A line that belongs to the passage before it: "(Source: ...)", "Source: ...", "(Photo: ...)", "(Working ...)".
 _ATTACHED = re.compile(r"^\(|^(source|photo)\b", re.IGNORECASE)
 _SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?;:])\s+", r"(?<=,)\s+", r"\s+", ""]
@@ -79,16 +80,36 @@ class PassageSplitter:
                 return parts
             budget = max(16, int(budget * 0.85))
 
+    def _split_table(self, path: tuple[str, ...], text: str) -> list[str]:
+        """A table too large for one passage: whole rows packed, each part led by the header row."""
+        header, *rows = text.split("\n")
+        parts: list[str] = []
+        current: list[str] = []
+        for row in rows:
+            if current and not self._fits(path, "\n".join([header, *current, row])):
+                parts.append("\n".join([header, *current]))
+                current = []
+            if not self._fits(path, "\n".join([header, row])):  # one row alone too large: split it
+                parts.extend(self._split_large(path, "\n".join([header, row])))
+                continue
+            current.append(row)
+        if current or not parts:
+            parts.append("\n".join([header, *current]))
+        return parts
+
     def _pieces(self, blocks: list[Block]) -> list[tuple[tuple[str, ...], str, bool]]:
         """(heading path, text, small) for each block, large blocks split to fit."""
         pieces = []
         for block in blocks:
-            if self._fits(block.heading_path, block.text):
+            path = block.heading_path
+            if self._fits(path, block.text):
                 small = (self.counter.count(take_placeholders(block.text)[0]) < self.config.min_tokens
                          or bool(_ATTACHED.match(block.text)))
-                pieces.append((block.heading_path, block.text, small))
+                pieces.append((path, block.text, small))
+            elif block.kind == "table" and "\n" in block.text:
+                pieces.extend((path, part, False) for part in self._split_table(path, block.text))
             else:
-                pieces.extend((block.heading_path, part, False) for part in self._split_large(block.heading_path, block.text))
+                pieces.extend((path, part, False) for part in self._split_large(path, block.text))
         return pieces
 
     def split(self, doc: ParsedDocument, source: str) -> list[Passage]:
@@ -98,6 +119,13 @@ class PassageSplitter:
                 groups[-1][1].append(text)
             else:
                 groups.append((path, [text]))
+        # A note nothing cites stays searchable: a passage of its own under "Notes not cited in the text".
+        for i, note in enumerate(doc.notes):
+            if any(note is orphan for orphan in doc.orphans):
+                path = (ORPHAN_SECTION,)
+                marked = f"Note {note.number}: {note.text}{MARK_OPEN}{i}{MARK_CLOSE}"
+                for part in ([marked] if self._fits(path, marked) else self._split_large(path, marked)):
+                    groups.append((path, [part]))
         passages = []
         for position, (path, texts) in enumerate(groups):
             text, cited = take_placeholders("\n\n".join(texts))
