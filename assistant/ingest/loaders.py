@@ -20,7 +20,7 @@ def load_text(path: Path, fmt: str) -> str:
     if size == 0:
         raise SourceError("empty file; remove it or add the report's text")
     if size > MAX_BYTES:
-        raise SourceError(f"{size / 1e6:.0f} MB is over the {MAX_BYTES // 2**20} MB limit; split the report")
+        raise SourceError(f"{size / 2**20:.0f} MB is over the {MAX_BYTES // 2**20} MB limit; split the report")
     if fmt == "pdf":
         from assistant.ingest.pdf import pdf_to_markdown
 
