@@ -89,8 +89,10 @@ class PassageSplitter:
             if current and not self._fits(path, "\n".join([header, *current, row])):
                 parts.append("\n".join([header, *current]))
                 current = []
-            if not self._fits(path, "\n".join([header, row])):  # one row alone too large: split it
-                parts.extend(self._split_large(path, "\n".join([header, row])))
+            if not self._fits(path, "\n".join([header, row])):  # one row too large to go with the header
+                if not parts and not current:
+                    parts.append(header)
+                parts.extend(self._split_large(path, row))
                 continue
             current.append(row)
         if current or not parts:
