@@ -118,3 +118,15 @@ def test_console_script_and_env_paths(index_dir: Path):
     first = json.loads(proc.stdout)["passages"][0]
     assert "a handbook was drafted for representatives of local authorities" in first["text"]
     assert "1172" in [n["number"] for n in first["footnotes"]]
+
+
+def test_inspect_report_prints_note_table_orphans_and_warnings(index_dir: Path):
+    code, out, _ = run("inspect", "--report", "integra-good-practices", "--index", str(index_dir))
+    assert code == 0
+    assert "Good practices for integration of third country nationals at local level" in out
+    assert "inferred (correct them in sources.toml): period_start=2013, period_end=2018" in out
+    assert "notes (superscript): 1" in out and "1. Наръчник" in out
+    assert "orphans (notes cited nowhere): none" in out
+    assert "warning: marker ¹⁷ (note 17) has no note; left in the text" in out
+    code, out, err = run("inspect", "--report", "nope", "--index", str(index_dir))
+    assert code == 2 and "no report 'nope'" in err

@@ -36,3 +36,13 @@ def test_action_plan_table_kept_whole_under_its_action():
     assert "last meeting held in Belgium in December 2024" in first.text
     mentoring = next(b for b in tables if b.heading_path == ("10. Promote mentoring",))
     assert "Status: Continuous" in mentoring.text
+
+
+def test_real_paragraph_end_is_not_rejoined():
+    text = "Title here\n\nThe first paragraph ends here.\n\nsmall-letter start of a new paragraph.\n\n" \
+           "A longer paragraph that stops without any full stop at the end of its very last line\n\nNew Paragraph In Title Case starts here with more words than a title has.\n"
+    doc = parse_text(text, "txt")
+    texts = [b.text for b in doc.blocks]
+    assert "The first paragraph ends here." in texts
+    assert "small-letter start of a new paragraph." in texts
+    assert "A longer paragraph that stops without any full stop at the end of its very last line" in texts

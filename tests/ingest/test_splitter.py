@@ -69,3 +69,32 @@ def test_no_body_word_lost_and_every_cited_note_attached(paragraphs, cite):
     assert sorted(set(attached)) == [str(k) for k in range(101, n + 1)]
     assert "](#)" not in joined
     assert all(p.n_tokens <= 50 for p in passages)
+
+
+def test_a_note_cited_in_two_passages_travels_with_both():
+    text = ("## S\n\nThe first programme opened in Vienna this spring for many people.[5](#)\n\n"
+            "A second and entirely separate paragraph cites the same source again here.[5](#)\n\n"
+            "[5](#) Ministry report. <https://example.org/r>\n")
+    _, passages = _split(text, fmt="md", chunk=16, max_tokens=16)
+    holders = [p for p in passages if p.footnotes]
+    assert len(holders) == 2 and all(p.footnotes[0].number == "5" for p in holders)
+
+
+def test_orphan_note_is_reported_and_stays_searchable():
+    text = "## S\n\nA paragraph that cites one note here.[1](#)\n\n[1](#) Cited note.\n\n[2](#) Nobody cites me.\n"
+    doc, passages = _split(text, fmt="md")
+    assert [n.number for n in doc.orphans] == ["2"]
+    assert any("note 2 is cited nowhere" in w for w in doc.warnings)
+    orphan = [p for p in passages if p.heading_path == ["Notes not cited in the text"]]
+    assert len(orphan) == 1 and orphan[0].text == "Note 2: Nobody cites me."
+    assert [n.number for n in orphan[0].footnotes] == ["2"]
+
+
+def test_large_table_split_by_whole_rows_each_part_led_by_its_header():
+    rows = "\n".join(f"Row {i} | value number {i} with some words |" for i in range(12))
+    text = f"1. An action\nAction | The action's long header text |\n{rows}\n"
+    _, passages = _split(text, chunk=30, max_tokens=40)
+    assert len(passages) > 1
+    for p in passages:
+        assert p.text.splitlines()[0] == "Action: The action's long header text"
+        assert all(re.fullmatch(r"Row \d+: value number \d+ with some words", ln) for ln in p.text.splitlines()[1:])
