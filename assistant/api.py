@@ -13,7 +13,7 @@ from assistant.index import store
 from assistant.index.store import IndexData
 from assistant.models import Answer, Filters, PassageHit, SourceRef
 from assistant.retrieval.query import understand
-from assistant.retrieval.retriever import rank
+from assistant.retrieval.retriever import FusionWeights, rank
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,15 +51,19 @@ class Assistant:
                 f"({self.embedder.weights_sha256[:12]}...); rebuild it with `assistant index`"
             )
 
-    def ask(self, question: str, history: list[str] | None = None, k: int | None = None) -> Answer:
+    def ask(self, question: str, history: list[str] | None = None, k: int | None = None,
+            mode: str | None = None) -> Answer:
         question = (question or "").strip()[:MAX_QUESTION_CHARS]
         if not question:
             raise UserError("the question is empty; ask something, e.g. \"What did Bulgaria do in 2023?\"")
         k = k or self.settings.k
         index = self.index
-        query = understand(question, [h for h in history or [] if h and h.strip()])
+        query = understand(question, [h for h in history or [] if h and h.strip()], index.newest_year())
         vector = self.embedder.encode([query.resolved])[0]
-        ranking = rank(index, query, vector, k=k, candidates=self.settings.candidates)
+        weights = FusionWeights(dense=self.settings.fusion_dense_weight, bm25=self.settings.fusion_bm25_weight,
+                                k=self.settings.fusion_k)
+        ranking = rank(index, query, vector, k=k, candidates=self.settings.candidates,
+                       mode=mode or self.settings.mode, weights=weights)
         abstained = ranking.best_score < self.settings.abstain_below or not ranking.country_known
         passages = []
         for i, hit in enumerate(ranking.hits, start=1):
@@ -71,5 +75,6 @@ class Assistant:
                 footnotes=hit.passage.footnotes,
             ))
         return Answer(query=question, resolved_query=query.resolved,
-                      filters=Filters(countries=query.countries, years=query.years), abstained=abstained,
+                      filters=Filters(countries=query.countries, years=query.years, topic=query.topic),
+                      abstained=abstained,
                       answer=compose(query, ranking, abstained), passages=passages)

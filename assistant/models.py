@@ -103,6 +103,7 @@ class PassageHit(BaseModel):
 class Filters(BaseModel):
     countries: list[str] = Field(default_factory=list, description="ISO 3166-1 alpha-2 codes")
     years: list[int] = Field(default_factory=list)
+    topic: str = Field("", description="the question without its countries, years and question words")
 
 
 class Answer(BaseModel):

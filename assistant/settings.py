@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     )
     k: int = Field(5, ge=1, le=100, description="Passages returned per question.")
     candidates: int = Field(100, ge=1, le=10000, description="Dense hits considered before re-ranking.")
+    mode: str = Field("hybrid+meta", pattern=r"^(bm25|dense|hybrid|hybrid\+meta)$",
+                      description="Retrieval mode: bm25, dense, hybrid, or hybrid+meta (metadata-aware).")
+    fusion_dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense list in rank fusion.")
+    fusion_bm25_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 list in rank fusion.")
+    fusion_k: float = Field(60.0, ge=1, le=1000, description="Reciprocal rank fusion constant k.")
     abstain_below: float = Field(
         0.30, ge=-1.0, le=1.0,
         description="Abstain when the best passage's cosine similarity to the question is below this.",

@@ -1,7 +1,8 @@
 """The index on disk: readable files, no pickle.
 
 ``meta.json`` (what built it), ``reports.json`` (report metadata), ``passages.jsonl`` (one passage a
-line) and ``dense.faiss`` (FAISS inner-product index, row i = passage line i). A build writes the new
+line), ``dense.faiss`` (FAISS inner-product index, row i = passage line i), ``bm25/`` (the bm25s
+index, same rows) and ``documents.json`` (each report's note table, orphans and warnings). A build writes the new
 files beside the old ones and renames them into place, ``meta.json`` last; a reader checks that the
 counts agree, so a half-written index is refused with a message instead of serving wrong passages.
 """
@@ -17,14 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import UserError
 from assistant.models import Passage, Report
+from assistant.retrieval import lexical
 
 if TYPE_CHECKING:
     import faiss
     import numpy as np
 
-META, REPORTS, PASSAGES, DENSE, DOCUMENTS = "meta.json", "reports.json", "passages.jsonl", "dense.faiss", \
-    "documents.json"
-FORMAT_VERSION = 2
+META, REPORTS, PASSAGES, DENSE, DOCUMENTS, LEXICAL = "meta.json", "reports.json", "passages.jsonl", \
+    "dense.faiss", "documents.json", "bm25"
+FORMAT_VERSION = 3
 
 
 @dataclass
@@ -34,7 +36,14 @@ class IndexData:
     passages: list[Passage]
     dense: faiss.Index
     documents: dict[str, dict[str, Any]]  # per report: note table, orphans, warnings, furniture
-    stamp: float  # modification time of meta.json: changes when a new index is written
+    lexical: Any  # the bm25s index
+    stamp: float
+
+    def newest_year(self) -> int | None:
+        """The newest publication year of the reports ("last year" is the year before it)."""
+        years = [r.year for r in self.reports.values() if r.year] or \
+            [r.period_end for r in self.reports.values() if r.period_end]
+        return max(years) if years else None  # modification time of meta.json: changes when a new index is written
 
 
 def exists(index_dir: Path) -> bool:
@@ -59,11 +68,16 @@ def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages
             fh.write(passage.model_dump_json() + "\n")
     (staging / REPORTS).write_text(
         json.dumps([r.model_dump() for r in reports], ensure_ascii=False, indent=1), encoding="utf-8")
+    lexical.build(passages, staging / LEXICAL)
     (staging / DOCUMENTS).write_text(json.dumps(documents, ensure_ascii=False, indent=1), encoding="utf-8")
     meta = {**meta, "format": FORMAT_VERSION, "passages": len(passages), "reports": len(reports)}
     (staging / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    for name in (DENSE, PASSAGES, REPORTS, DOCUMENTS, META):
+    shutil.rmtree(index_dir / f"{LEXICAL}.old", ignore_errors=True)
+    if (index_dir / LEXICAL).exists():
+        os.replace(index_dir / LEXICAL, index_dir / f"{LEXICAL}.old")
+    for name in (DENSE, PASSAGES, REPORTS, DOCUMENTS, LEXICAL, META):
         os.replace(staging / name, index_dir / name)
+    shutil.rmtree(index_dir / f"{LEXICAL}.old", ignore_errors=True)
     staging.rmdir()
 
 
@@ -80,15 +94,16 @@ def read(index_dir: Path) -> IndexData:
         with (index_dir / PASSAGES).open(encoding="utf-8") as fh:
             passages = [Passage.model_validate_json(line) for line in fh if line.strip()]
         dense = faiss.read_index(str(index_dir / DENSE))
-        documents = json.loads((index_dir / DOCUMENTS).read_text(encoding="utf-8")) if \
-            (index_dir / DOCUMENTS).exists() else {}
+        documents = json.loads((index_dir / DOCUMENTS).read_text(encoding="utf-8"))
+        bm25 = lexical.load(index_dir / LEXICAL)
     except (OSError, ValueError, RuntimeError) as exc:
         raise UserError(f"index in {index_dir} cannot be read ({exc}); rebuild it with `assistant index`") from exc
     if meta.get("format") != FORMAT_VERSION:
         raise UserError(f"index in {index_dir} has format {meta.get('format')}, this version reads "
                         f"{FORMAT_VERSION}; rebuild it with `assistant index`")
-    if not (meta.get("passages") == len(passages) == dense.ntotal):
+    if not (meta.get("passages") == len(passages) == dense.ntotal == bm25.scores["num_docs"]):
         raise UserError(f"index in {index_dir} is incomplete (meta {meta.get('passages')}, passages "
-                        f"{len(passages)}, vectors {dense.ntotal}); rebuild it with `assistant index`")
+                        f"{len(passages)}, vectors {dense.ntotal}, bm25 {bm25.scores['num_docs']}); rebuild it "
+                        "with `assistant index`")
     return IndexData(meta=meta, reports={r.id: r for r in reports}, passages=passages, dense=dense,
-                     documents=documents, stamp=stamp)
+                     documents=documents, lexical=bm25, stamp=stamp)
