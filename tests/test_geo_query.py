@@ -24,3 +24,34 @@ def test_follow_ups_inherit_what_they_leave_out():
     assert (q.resolved, q.countries, q.years) == ("What did Ireland do in 2023?", ["IE"], [2023])
     q = understand("What did Malta do?", [first])
     assert q.resolved == "What did Malta do?" and q.years == []
+
+
+def test_year_ranges_and_relative_years():
+    from assistant.retrieval.query import years_asked
+
+    assert years_asked("What happened in 2021-2022?", 2024) == [2021, 2022]
+    assert years_asked("between 2019 and 2021", 2024) == [2019, 2020, 2021]
+    assert years_asked("What has Italy done since 2021?", 2024) == [2021, 2022, 2023, 2024]
+    assert years_asked("What did Malta do last year?", 2024) == [2023]
+    assert years_asked("in the last 3 years", 2024) == [2021, 2022, 2023]
+    assert years_asked("In 2022, 235 partnerships", 2024) == [2022]
+
+
+def test_filters_topic_and_places():
+    q = understand("How did Canada resettle Syrian refugees in 2016?")
+    assert q.countries == ["CA", "SY"] and q.places == ["CA"] and q.years == [2016]
+    assert q.topic == "resettle refugees"
+    assert understand("What did the Czech Republic do?").countries == understand("What did Czechia do?").countries == ["CZ"]
+
+
+def test_pronoun_follow_up_is_searched_with_the_question_before():
+    q = understand("Which handbook was drafted under it?", ["What is the INCLuDE project in Croatia?"])
+    assert q.resolved == "What is the INCLuDE project in Croatia? Which handbook was drafted under it?"
+    assert q.countries == ["HR"]
+
+
+def test_reciprocal_rank_fusion():
+    from assistant.retrieval.fusion import reciprocal_rank_fusion
+
+    assert reciprocal_rank_fusion([[1, 2, 3], [3, 1]], [1.0, 1.0], k=60) == [1, 3, 2]
+    assert reciprocal_rank_fusion([[1, 2, 3], [3, 1]], [0.1, 1.0], k=60)[0] == 3

@@ -6,6 +6,7 @@ A passage's BM25 document is its section, its text and its notes' text, so "whic
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,11 +49,28 @@ def load(folder: Path) -> bm25s.BM25:
     return bm25s.BM25.load(str(folder))
 
 
-def scores(retriever: bm25s.BM25, query: str) -> np.ndarray:
-    """BM25 score of every passage for the query (0 where no query term occurs)."""
+_ACRONYM = re.compile(r"\b(?=\w*[A-Z]\w*[A-Z])[A-Za-z][\w-]*[A-Za-z]\b")
+
+
+def acronyms(text: str) -> list[str]:
+    """Names written with two or more capitals (INCLuDE, EIN, MIPEX-R, OXLO): matched case-sensitively,
+    since lower-casing turns INCLuDE into the common word "include"."""
+    return [a for a in dict.fromkeys(_ACRONYM.findall(text)) if len(a) >= 3]
+
+
+def scores(retriever: bm25s.BM25, query: str, passages: list[Passage] | None = None) -> np.ndarray:
+    """BM25 score of every passage for the query (0 where no query term occurs); a passage that holds
+    one of the query's acronyms, case and all, is lifted above those that do not."""
     import numpy as np
 
     tokens = [t for t in tokenize([query])[0] if t in retriever.vocab_dict]
-    if not tokens:
-        return np.zeros(retriever.scores["num_docs"], dtype="float32")
-    return retriever.get_scores(tokens)
+    out = retriever.get_scores(tokens) if tokens else np.zeros(retriever.scores["num_docs"], dtype="float32")
+    names = acronyms(query)
+    if names and passages is not None:
+        patterns = [re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])") for a in names]
+        lift = float(out.max()) + 1.0
+        for row, passage in enumerate(passages):
+            hits = sum(1 for p in patterns if p.search(document(passage)))
+            if hits:
+                out[row] += lift * hits
+    return out

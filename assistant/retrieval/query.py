@@ -41,6 +41,7 @@ class Query:
     countries: list[str] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     topic: str = ""  # what is left once who and when are taken out
+    places: list[str] = field(default_factory=list)  # countries named as places, not by a demonym
 
 
 def years_asked(question: str, newest: int | None) -> list[int]:
@@ -124,12 +125,14 @@ def understand(question: str, history: list[str] | None = None, newest: int | No
     """The question's countries, years and topic, with a follow-up resolved against the earlier turns."""
     question = re.sub(r"\s+", " ", question).strip()
     countries = countries_in(question, ignore_case=True)
+    places = countries_in(question, ignore_case=True, places_only=True)
     years = years_asked(question, newest)
     previous: Query | None = None
     for earlier in history or []:
         previous = understand(earlier, [previous.resolved] if previous else None, newest)
     if previous is None or not _is_follow_up(question, countries, years):
-        return Query(text=question, resolved=question, countries=countries, years=years, topic=topic_of(question))
+        return Query(text=question, resolved=question, countries=countries, years=years, topic=topic_of(question),
+                     places=places)
     resolved = previous.resolved
     if countries:
         resolved = _replace_countries(resolved, countries) if previous.countries else \
@@ -139,4 +142,5 @@ def understand(question: str, history: list[str] | None = None, newest: int | No
     if not countries and not years:
         resolved = f"{previous.resolved} {question}"
     return Query(text=question, resolved=resolved, countries=countries or previous.countries,
-                 years=years or previous.years, topic=topic_of(resolved))
+                 years=years or previous.years, topic=topic_of(resolved),
+                 places=places if countries else previous.places)

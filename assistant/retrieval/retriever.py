@@ -13,10 +13,12 @@ abstention threshold is calibrated on.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.geo import countries_in
 from assistant.index.store import IndexData
 from assistant.models import Passage
 from assistant.retrieval import dense, lexical
@@ -33,6 +35,8 @@ class Hit:
     country_match: bool
     year_match: bool
     own_year_match: bool  # the passage itself names one of the question's years
+    period_match: bool  # its report's reporting period holds one of the question's years
+    prominent: bool  # the asked country is in the passage's heading or first sentence
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,9 @@ class FusionWeights:
     k: float = 60.0
 
 
-def _year_match(passage: Passage, index: IndexData, years: list[int]) -> tuple[bool, bool]:
-    """(matches by its own years or its report's period, matches by its own years)."""
-    own = bool(set(years) & set(passage.years))
-    return own or bool(set(years) & set(index.reports[passage.source].period_years())), own
+def _prominent(passage: Passage, countries: list[str]) -> bool:
+    first = re.split(r"(?<=[.!?])\s", passage.text, maxsplit=1)[0]
+    return bool(set(countries) & set(countries_in(" ".join(passage.heading_path) + "\n" + first)))
 
 
 def _cosines(index: IndexData, rows: list[int], query_vector: np.ndarray) -> dict[int, float]:
@@ -82,7 +85,7 @@ def rank(index: IndexData, query: Query, query_vector: np.ndarray, k: int, candi
     depth = min(n, max(candidates, k))
     dense_hits = dense.search(index.dense, query_vector, depth)
     dense_rows = [row for row, _ in dense_hits]
-    bm25 = lexical.scores(index.lexical, query.resolved)
+    bm25 = lexical.scores(index.lexical, query.resolved, index.passages)
     top = np.argsort(-bm25, kind="stable")[:depth]
     bm25_rows = [int(r) for r in top if bm25[r] > 0]
     if mode == "dense":
@@ -98,22 +101,29 @@ def rank(index: IndexData, query: Query, query_vector: np.ndarray, k: int, candi
     cosine = dict(dense_hits)
     cosine.update(_cosines(index, [r for r in order if r not in cosine], query_vector))
     hits = []
+    asked = set(query.years)
     for row in order:
         passage = index.passages[row]
-        year, own_year = _year_match(passage, index, query.years) if query.years else (True, False)
-        hits.append(Hit(passage=passage, score=cosine[row],
-                        country_match=bool(set(query.countries) & set(passage.countries)) if query.countries else True,
-                        year_match=year, own_year_match=own_year))
+        own = bool(asked & set(passage.years))
+        period = bool(asked & set(index.reports[passage.source].period_years()))
+        country = bool(set(query.countries) & set(passage.countries)) if query.countries else True
+        hits.append(Hit(passage=passage, score=cosine[row], country_match=country,
+                        year_match=(own or period) if asked else True, own_year_match=own, period_match=period,
+                        prominent=country and bool(query.countries) and _prominent(passage, query.countries)))
     if constrained:
         # Who before when: a passage about the asked country outranks one that only matches the year;
-        # within a tier, the fused order stands (sorted() is stable), a passage's own year first.
-        hits.sort(key=lambda h: (2 * h.country_match + h.year_match, h.own_year_match), reverse=True)
+        # then a passage where the country is the subject (heading, first sentence) before a mere
+        # mention; then its own years and its report's period both matching, then its own years.
+        # Within a tier the fused order stands (the sort is stable).
+        hits.sort(key=lambda h: (2 * h.country_match + h.year_match, h.prominent,
+                                 h.own_year_match and h.period_match, h.own_year_match), reverse=True)
         if len(query.years) > 1:
             matching = [h for h in hits if h.country_match and h.year_match]
             hits = _diversify(matching, k) + [h for h in hits if not (h.country_match and h.year_match)]
     top_hits = hits[:k]
-    country_known = not query.countries or any(
-        set(query.countries) & set(p.countries) for p in index.passages)
+    # Countries named as places decide ("Syrian refugees in Canada" is about Canada).
+    asked_countries = set(query.places or query.countries)
+    country_known = not asked_countries or any(asked_countries & set(p.countries) for p in index.passages)
     met = bool(top_hits) and top_hits[0].country_match and top_hits[0].year_match
     best = max((h.score for h in top_hits), default=-1.0)
     return Ranking(hits=top_hits, best_score=best, constraints_met=met, country_known=country_known)

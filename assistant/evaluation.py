@@ -1,0 +1,277 @@
+"""`assistant eval`: the gold questions through every retrieval mode, scored with ir-measures.
+
+Gold evidence is anchored to a report and a quoted span, not to chunk ids: a passage is relevant when
+it comes from that report and contains the span (whitespace and quotes normalised), so the gold set
+survives any change of splitting. Retrieval metrics (Hit@1 = Success@1, Hit@5, MRR@10 = RR@10,
+nDCG@10, Recall@5) are computed by ir-measures (pytrec_eval underneath) over answerable questions;
+note accuracy, abstention accuracy and the false-abstention rate are counted here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import statistics
+import time
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from assistant.api import Assistant
+from assistant.errors import UserError
+from assistant.models import Answer, Passage
+from assistant.retrieval.retriever import MODES
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TARGETS = {"Hit@1": 0.90, "MRR@10": 0.93, "Recall@5": 0.95, "note_accuracy": 0.95, "abstention_accuracy": 0.90}
+MAX_FALSE_ABSTENTION = 0.03
+METRICS = ["Hit@1", "Hit@5", "MRR@10", "nDCG@10", "Recall@5"]
+_IR_NAMES = {"Hit@1": "Success@1", "Hit@5": "Success@5", "MRR@10": "RR@10", "nDCG@10": "nDCG@10", "Recall@5": "R@5"}
+
+
+class Evidence(BaseModel):
+    report: str
+    quote: str
+
+
+class GoldQuestion(BaseModel):
+    id: str
+    kind: str
+    question: str
+    history: list[str] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    answerable: bool = True
+
+
+def load_gold(path: Path) -> list[GoldQuestion]:
+    if not path.is_file():
+        raise UserError(f"gold set {path} not found; pass --gold FILE")
+    questions = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                questions.append(GoldQuestion.model_validate_json(line))
+            except ValueError as exc:
+                raise UserError(f"{path}:{n}: not a gold question ({exc.__class__.__name__}); see eval/README.md") from exc
+    return questions
+
+
+def _norm(text: str) -> str:
+    text = text.replace("“", '"').replace("”", '"').replace("’", "'").replace("‘", "'")
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def relevant_ids(question: GoldQuestion, passages: list[Passage]) -> set[str]:
+    """Chunk ids of the passages that hold the question's evidence."""
+    out = set()
+    for ev in question.evidence:
+        quote = _norm(ev.quote)
+        out.update(p.chunk_id for p in passages if p.source == ev.report and quote in _norm(p.text))
+    return out
+
+
+def check_gold(questions: list[GoldQuestion], passages: list[Passage]) -> list[str]:
+    """Evidence spans that no passage of the index holds: the gold set or the splitter is wrong."""
+    problems = []
+    for q in questions:
+        for ev in q.evidence:
+            if not relevant_ids(GoldQuestion(id=q.id, kind=q.kind, question=q.question, evidence=[ev]), passages):
+                problems.append(f"{q.id}: no passage of {ev.report} holds {ev.quote!r}")
+    return problems
+
+
+def _note_correct(question: GoldQuestion, answer: Answer, relevant: set[str]) -> bool | None:
+    if not question.notes:
+        return None
+    for hit in answer.passages:
+        if hit.chunk_id in relevant:
+            return set(question.notes) <= {n.number for n in hit.footnotes}
+    return False
+
+
+def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: int = 10) -> dict[str, Any]:
+    import ir_measures
+
+    assistant = Assistant(settings)
+    index = assistant.index
+    questions = load_gold(gold)
+    problems = check_gold(questions, index.passages)
+    if problems:
+        raise UserError("gold evidence not found in the index: " + "; ".join(problems[:5]) +
+                        (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
+    qrels = [ir_measures.Qrel(q.id, cid, 1) for q in questions if q.answerable for cid in relevant_ids(q, index.passages)]
+    measures = [ir_measures.parse_measure(_IR_NAMES[m]) for m in METRICS]
+    report: dict[str, Any] = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "gold": str(gold), "questions": len(questions), "index": index.meta, "modes": {},
+        "settings": {"abstain_below": settings.abstain_below, "fusion_dense_weight": settings.fusion_dense_weight,
+                     "fusion_bm25_weight": settings.fusion_bm25_weight, "fusion_k": settings.fusion_k},
+        "targets": TARGETS, "max_false_abstention": MAX_FALSE_ABSTENTION,
+    }
+    for mode in modes:
+        started = time.perf_counter()
+        run, per_question = [], {}
+        for q in questions:
+            answer = assistant.ask(q.question, q.history, k=k, mode=mode)
+            relevant = relevant_ids(q, index.passages)
+            for rank, hit in enumerate(answer.passages, start=1):
+                run.append(ir_measures.ScoredDoc(q.id, hit.chunk_id, float(len(answer.passages) - rank + 1)))
+            per_question[q.id] = {
+                "kind": q.kind, "question": q.question, "history": q.history, "answerable": q.answerable,
+                "resolved_query": answer.resolved_query, "abstained": answer.abstained,
+                "note_correct": _note_correct(q, answer, relevant),
+                "first_relevant_rank": next((i for i, h in enumerate(answer.passages, 1) if h.chunk_id in relevant), None),
+                "top": [f"{h.source.id} | {h.source.section} | {h.text[:90]}" for h in answer.passages[:3]],
+                "best_score": max((h.score for h in answer.passages), default=None),
+            }
+        answerable_ids = {q.id for q in questions if q.answerable}
+        values: dict[str, dict[str, float]] = defaultdict(dict)
+        for metric in ir_measures.iter_calc(measures, qrels, [r for r in run if r.query_id in answerable_ids]):
+            name = next(m for m, ir in _IR_NAMES.items() if ir == str(metric.measure))
+            values[metric.query_id][name] = metric.value
+        for qid in answerable_ids:  # a question with nothing retrieved scores 0
+            for name in METRICS:
+                values[qid].setdefault(name, 0.0)
+        for qid, vals in values.items():
+            per_question[qid]["metrics"] = vals
+        report["modes"][mode] = {"overall": _summary(per_question, questions),
+                                 "by_kind": {kind: _summary(per_question, [q for q in questions if q.kind == kind])
+                                             for kind in sorted({q.kind for q in questions})},
+                                 "questions": per_question, "seconds": round(time.perf_counter() - started, 2)}
+    return report
+
+
+def _summary(per_question: dict[str, dict], questions: list[GoldQuestion]) -> dict[str, float | int | None]:
+    answerable = [per_question[q.id] for q in questions if q.answerable]
+    out: dict[str, float | int | None] = {"n": len(questions)}
+    for name in METRICS:
+        out[name] = round(statistics.fmean(p["metrics"][name] for p in answerable), 4) if answerable else None
+    notes = [p["note_correct"] for p in answerable if p["note_correct"] is not None]
+    out["note_accuracy"] = round(sum(notes) / len(notes), 4) if notes else None
+    all_q = [per_question[q.id] for q in questions]
+    out["abstention_accuracy"] = round(sum(p["abstained"] != p["answerable"] for p in all_q) / len(all_q), 4)
+    out["false_abstention"] = round(sum(p["abstained"] for p in answerable) / len(answerable), 4) if answerable else None
+    return out
+
+
+def failures(report: dict[str, Any], mode: str = "hybrid+meta") -> list[dict[str, Any]]:
+    """Questions the mode got wrong: relevant passage not first, wrong notes, or wrong abstention."""
+    out = []
+    for qid, p in report["modes"][mode]["questions"].items():
+        reasons = []
+        if p["answerable"] and p["metrics"]["Hit@1"] < 1:
+            reasons.append(f"first relevant at rank {p['first_relevant_rank'] or '>10'}")
+        if p["note_correct"] is False:
+            reasons.append("notes missing on the relevant passage")
+        if p["abstained"] == p["answerable"]:
+            reasons.append("abstained" if p["abstained"] else "answered an unanswerable question")
+        if reasons:
+            out.append({"id": qid, **{k: p[k] for k in ("kind", "question", "history", "resolved_query", "top")},
+                        "why": "; ".join(reasons)})
+    return out
+
+
+def meets_targets(summary: dict[str, Any]) -> list[str]:
+    """The targets a mode's overall summary misses (empty when it meets them all)."""
+    missed = [f"{name} {summary[name]} < {target}" for name, target in TARGETS.items()
+              if summary[name] is not None and summary[name] < target]
+    if summary["false_abstention"] is not None and summary["false_abstention"] > MAX_FALSE_ABSTENTION:
+        missed.append(f"false_abstention {summary['false_abstention']} > {MAX_FALSE_ABSTENTION}")
+    return missed
+
+
+def markdown(report: dict[str, Any]) -> str:
+    cols = METRICS + ["note_accuracy", "abstention_accuracy", "false_abstention"]
+    lines = [f"# Evaluation {report['created']}", "",
+             f"Gold set `{report['gold']}`: {report['questions']} questions; index of "
+             f"{report['index'].get('passages')} passages, model {report['index'].get('model', {}).get('name')}.", "",
+             "| mode | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for mode, data in report["modes"].items():
+        s = data["overall"]
+        lines.append(f"| {mode} | " + " | ".join("-" if s[c] is None else f"{s[c]:.3f}" for c in cols) + " |")
+    best = "hybrid+meta" if "hybrid+meta" in report["modes"] else next(iter(report["modes"]))
+    lines += ["", f"## By question kind ({best})", "", "| kind | n | " + " | ".join(cols) + " |",
+              "|---" * (len(cols) + 2) + "|"]
+    for kind, s in report["modes"][best]["by_kind"].items():
+        lines.append(f"| {kind} | {s['n']} | " + " | ".join("-" if s[c] is None else f"{s[c]:.3f}" for c in cols) + " |")
+    missed = meets_targets(report["modes"][best]["overall"])
+    lines += ["", "Targets: " + ("all met" if not missed else "missed: " + "; ".join(missed)), "",
+              f"## Failed questions ({best})", ""]
+    for f in failures(report, best):
+        history = f" (after: {' / '.join(f['history'])})" if f["history"] else ""
+        lines.append(f"- **{f['id']}** [{f['kind']}] {f['question']}{history} — {f['why']}; searched "
+                     f"\"{f['resolved_query']}\"; got: " + " || ".join(f["top"]))
+    return "\n".join(lines) + "\n"
+
+
+def write_report(report: dict[str, Any], folder: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = report["created"].replace(":", "").replace("-", "")
+    json_path, md_path = folder / f"eval-{stamp}.json", folder / f"eval-{stamp}.md"
+    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    md_path.write_text(markdown(report), encoding="utf-8")
+    (folder / "latest.json").write_text(json_path.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "latest.md").write_text(md_path.read_text(encoding="utf-8"), encoding="utf-8")
+    return json_path, md_path
+
+
+def calibrate(settings: Settings, gold: Path, k: int = 10) -> dict[str, Any]:
+    """Choose the fusion weights (best hybrid+meta MRR@10 on the answerable gold questions; ties go to
+    the plainest setting) and then the abstention threshold (best abstention accuracy with at most 3%
+    false abstentions; the middle of the widest gap between answerable and unanswerable scores)."""
+    import itertools
+
+    import ir_measures
+
+    from assistant.retrieval.query import understand
+    from assistant.retrieval.retriever import FusionWeights, rank
+
+    assistant = Assistant(settings)
+    index = assistant.index
+    questions = load_gold(gold)
+    prepared = []
+    for q in questions:
+        query = understand(q.question, q.history, index.newest_year())
+        prepared.append((q, query, assistant.embedder.encode([query.resolved])[0], relevant_ids(q, index.passages)))
+    qrels = [ir_measures.Qrel(q.id, cid, 1) for q, _, _, rel in prepared if q.answerable for cid in rel]
+    grid = []
+    for dense_w, bm25_w, rrf_k in itertools.product([0.5, 1.0, 1.5, 2.0], [0.5, 1.0, 1.5, 2.0], [10.0, 30.0, 60.0]):
+        weights = FusionWeights(dense=dense_w, bm25=bm25_w, k=rrf_k)
+        run = []
+        for q, query, vector, _ in prepared:
+            if q.answerable:
+                ranking = rank(index, query, vector, k=k, candidates=settings.candidates, weights=weights)
+                run += [ir_measures.ScoredDoc(q.id, h.passage.chunk_id, float(k - i)) for i, h in enumerate(ranking.hits)]
+        mrr = ir_measures.calc_aggregate([ir_measures.RR @ 10], qrels, run)[ir_measures.RR @ 10]
+        plain = abs(dense_w - 1) + abs(bm25_w - 1) + abs(rrf_k - 60) / 60
+        grid.append({"dense": dense_w, "bm25": bm25_w, "k": rrf_k, "MRR@10": round(mrr, 4), "_plain": plain})
+    best = max(grid, key=lambda g: (g["MRR@10"], -g["_plain"]))
+    weights = FusionWeights(dense=best["dense"], bm25=best["bm25"], k=best["k"])
+    scored = []
+    for q, query, vector, _ in prepared:
+        ranking = rank(index, query, vector, k=k, candidates=settings.candidates, weights=weights)
+        scored.append((q.answerable, ranking.best_score, ranking.country_known))
+    answerable = sorted(s for a, s, _ in scored if a)
+    candidates = sorted({round(s, 4) for _, s, _ in scored} | {0.0})
+    options = []
+    for lo, hi in zip(candidates, candidates[1:] + [1.0]):
+        threshold = (lo + hi) / 2
+        abstain = [(s < threshold or not known) for _, s, known in scored]
+        accuracy = sum(ab != a for ab, (a, _, _) in zip(abstain, scored)) / len(scored)
+        false = sum(ab for ab, (a, _, _) in zip(abstain, scored) if a) / max(1, len(answerable))
+        if false <= MAX_FALSE_ABSTENTION:
+            options.append((round(accuracy, 4), round(hi - lo, 4), round(threshold, 3), round(false, 4)))
+    accuracy, gap, threshold, false = max(options)
+    return {"fusion": {k_: best[k_] for k_ in ("dense", "bm25", "k", "MRR@10")},
+            "grid": sorted(({k_: g[k_] for k_ in ("dense", "bm25", "k", "MRR@10")} for g in grid),
+                           key=lambda g: -g["MRR@10"])[:10],
+            "abstain_below": threshold, "abstention_accuracy": accuracy, "false_abstention": false, "gap": gap,
+            "lowest_answerable_score": answerable[0] if answerable else None,
+            "highest_unanswerable_score": max((s for a, s, _ in scored if not a), default=None)}
