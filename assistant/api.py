@@ -33,13 +33,20 @@ class Assistant:
     @property
     def index(self) -> IndexData:
         with self._lock:
-            meta = Path(self.settings.index) / store.META
-            stamp = meta.stat().st_mtime if meta.exists() else None
-            if self._index is None or (stamp is not None and stamp != self._index.stamp):
-                loaded = store.read(self.settings.index)
-                self._check_model(loaded)
+            version = store.current_version(Path(self.settings.index))
+            if self._index is None or (version is not None and version != self._index.version):
+                try:
+                    loaded = store.read(self.settings.index)
+                    self._check_model(loaded)
+                except UserError:
+                    if self._index is None:
+                        raise
+                    log.exception("index version %s cannot be served; still serving %s", version,
+                                  self._index.version)
+                    return self._index
                 self._index = loaded
-                log.info("serving index from %s: %d passages", self.settings.index, len(loaded.passages))
+                log.info("serving index %s from %s: %d passages", loaded.version, self.settings.index,
+                         len(loaded.passages))
             return self._index
 
     def _check_model(self, index: IndexData) -> None:

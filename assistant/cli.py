@@ -71,36 +71,139 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
-@main.command("index")
+@main.group("index", invoke_without_command=True)
 @common_options
 @click.option("--chunk-tokens", type=int, help="Largest passage in model tokens [env ASSISTANT_CHUNK_TOKENS].")
+@click.option("--full", is_flag=True, help="Rebuild everything from scratch (needed after a model or splitter change).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-def index_cmd(base: dict, chunk_tokens: int | None, as_json: bool, quiet: bool) -> None:
-    """Build the index from the reports in the corpus folder.
+@click.pass_context
+def index_cmd(ctx: click.Context, base: dict, chunk_tokens: int | None, full: bool, as_json: bool, quiet: bool) -> None:
+    """Bring the index up to date with the corpus: only new or changed text is embedded.
 
     \b
     Examples:
-      assistant index
-      assistant index --corpus my-reports --index /tmp/idx --json
+      assistant index                       update the index from corpus/
+      assistant index --full                rebuild from scratch
+      assistant index status                what changed on disk since the last build
+      assistant index add report.pdf --title "Asylum Report 2025" --year 2025
+      assistant index rollback              serve the previous version again
     """
+    ctx.obj = {"base": base, "chunk_tokens": chunk_tokens}
+    if ctx.invoked_subcommand is not None:
+        return
+    _run_build(_settings(**base, chunk_tokens=chunk_tokens), full, as_json, quiet)
+
+
+def _run_build(settings: Any, full: bool, as_json: bool, quiet: bool) -> None:
     from assistant.index.build import build_index
 
-    summary = build_index(_settings(**base, chunk_tokens=chunk_tokens), progress=not (quiet or as_json))
+    summary = build_index(settings, progress=not (quiet or as_json), full=full)
     if as_json:
         click.echo(summary.model_dump_json())
         return
-    click.echo(f"Indexed {summary.reports} reports, {summary.passages} passages "
-               f"({summary.embedded} embedded) in {summary.seconds:.1f} s into {summary.index}")
+    if not summary.changed:
+        click.echo(f"Index {summary.version} is current: {summary.reports} reports, {summary.passages} passages; "
+                   f"nothing to do ({summary.seconds:.2f} s)")
+    else:
+        click.echo(f"Index {summary.version}: {summary.reports} reports, {summary.passages} passages "
+                   f"({summary.embedded} embedded, {summary.reused} from the cache, {summary.removed} removed) "
+                   f"in {summary.seconds:.1f} s into {summary.index}")
     for detail in summary.details:
         inferred = ("; inferred (correct in sources.toml): " + ", ".join(
             f"{k}={v!r}" for k, v in detail.inferred_values.items())) if detail.inferred else ""
-        click.echo(f"  {detail.id}: {detail.passages} passages, {detail.notes} notes ({detail.note_form or 'none'})"
-                   f"{inferred}")
+        state = "unchanged" if detail.reused else "parsed"
+        click.echo(f"  {detail.id}: {detail.passages} passages, {detail.notes} notes ({detail.note_form or 'none'}), "
+                   f"{state}{inferred}")
         for warning in detail.warnings:
             click.echo(f"    warning: {warning}")
+    for report in summary.removed_reports:
+        click.echo(f"  removed {report}")
     for skipped in summary.skipped:
         click.echo(f"  skipped {skipped.path}: {skipped.reason}")
+
+
+def _merged(ctx: click.Context, base: dict) -> dict:
+    """A subcommand's paths: its own flags, else the ones given to `assistant index`."""
+    parent = (ctx.obj or {}).get("base", {})
+    return {k: base.get(k) if base.get(k) is not None else parent.get(k) for k in set(base) | set(parent)}
+
+
+@index_cmd.command("status")
+@common_options
+@click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
+@click.pass_context
+def status_cmd(ctx: click.Context, base: dict, as_json: bool) -> None:
+    """What is indexed, what changed on disk since (added, modified, removed), and whether it is current."""
+    from assistant.index.status import index_status
+
+    status = index_status(_settings(**_merged(ctx, base)))
+    if as_json:
+        click.echo(json.dumps(status, ensure_ascii=False))
+        return
+    if status["version"] is None:
+        click.echo(f"No index in {status['index']}; build it with `assistant index`.")
+    else:
+        click.echo(f"Index {status['version']} in {status['index']}: {status['reports']} reports, "
+                   f"{status['passages']} passages; model {status['model']}; built {status['built_at']}; "
+                   f"versions kept: {', '.join(status['versions'])}")
+        for report in status["indexed"]:
+            click.echo(f"  {report['id']}: {report['file']} ({report['passages']} passages)")
+    for kind in ("added", "modified", "removed"):
+        for name in status[kind]:
+            click.echo(f"  {kind}: {name}")
+    click.echo("The index is current." if status["current"] else "The index is out of date: run `assistant index`.")
+
+
+@index_cmd.command("add")
+@common_options
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "report_id", help="Report id (default: from the file name).")
+@click.option("--title", help="Report title (default: its first heading).")
+@click.option("--publisher")
+@click.option("--year", type=int, help="Publication year.")
+@click.option("--period-start", type=int, help="First year the report covers.")
+@click.option("--period-end", type=int, help="Last year the report covers.")
+@click.option("--url")
+@click.option("--json", "as_json", is_flag=True, help="Print the build summary as one JSON object.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.pass_context
+def add_cmd(ctx: click.Context, base: dict, paths: tuple[Path, ...], report_id: str | None, title: str | None,
+            publisher: str | None, year: int | None, period_start: int | None, period_end: int | None,
+            url: str | None, as_json: bool, quiet: bool) -> None:
+    """Copy reports into the corpus, describe them in sources.toml, and update the index.
+
+    \b
+    Examples:
+      assistant index add ~/Downloads/report.pdf --title "Asylum Report 2025" --year 2025 --period-start 2024
+      assistant index add a.md b.html
+    """
+    from assistant.corpus import add_report
+
+    metadata = {"id": report_id, "title": title, "publisher": publisher, "year": year,
+                "period_start": period_start, "period_end": period_end, "url": url}
+    if len(paths) > 1 and any(v is not None for v in metadata.values()):
+        raise UserError("--id, --title, --year and the other metadata flags describe one report; add one PATH at a time")
+    settings = _settings(**_merged(ctx, base), chunk_tokens=(ctx.obj or {}).get("chunk_tokens"))
+    for path in paths:
+        report = add_report(settings.corpus, path, metadata)
+        if not as_json:
+            click.echo(f"Added {path} to {settings.corpus} as {report.file} (id {report.id})")
+    _run_build(settings, False, as_json, quiet)
+
+
+@index_cmd.command("rollback")
+@common_options
+@click.pass_context
+def rollback_cmd(ctx: click.Context, base: dict) -> None:
+    """Serve the previous index version again (a running web chat switches on its next question)."""
+    from assistant.index import store
+    from assistant.index.lock import BuildLock
+
+    settings = _settings(**_merged(ctx, base))
+    with BuildLock(settings.index):
+        before, after = store.rollback(settings.index)
+    click.echo(f"Rolled back the index from {before} to {after}.")
 
 
 def _fill(text: str, indent: str, width: int = 100) -> str:

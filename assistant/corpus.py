@@ -99,3 +99,82 @@ def discover(corpus: Path) -> tuple[list[CorpusFile], list[Skipped]]:
             continue
         files.append(CorpusFile(path=path, report=manifest.get(path.name)))
     return files, skipped
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def safe_filename(name: str) -> str:
+    """A file name that stays inside the corpus folder: no path, no NUL, no leading dot, known suffix."""
+    base = name.replace("\x00", "").replace("\\", "/").split("/")[-1]
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = _SAFE.sub("-", stem).strip("-._") or "report"
+    suffix = suffix.lower()
+    if f".{suffix}" not in FORMATS:
+        raise UserError(f"'{name}': unsupported file type '.{suffix or '(none)'}'; use .txt, .md, .html or .pdf")
+    return f"{stem[:80]}.{suffix}"
+
+
+def _toml_value(value: object) -> str:
+    import json
+
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)  # a TOML basic string / integer
+
+
+def add_report(corpus: Path, source: Path, metadata: dict[str, object]) -> Report:
+    """Copy a report into the corpus under a safe name and describe it in sources.toml.
+
+    Fields not given are inferred from the text (title from its first heading, period from its years)
+    and listed as inferred in the manifest, so the user can correct them there."""
+    import shutil
+
+    from assistant.ingest.document import parse_text
+    from assistant.ingest.loaders import load_text, parse_format
+
+    if not source.is_file():
+        raise UserError(f"{source}: no such file")
+    if source.stat().st_size > MAX_UPLOAD_BYTES:
+        raise UserError(f"{source}: {source.stat().st_size / 2**20:.0f} MB is over the "
+                        f"{MAX_UPLOAD_BYTES // 2**20} MB limit; split the report")
+    corpus.mkdir(parents=True, exist_ok=True)
+    name = safe_filename(source.name)
+    manifest = read_manifest(corpus)
+    target = corpus / name
+    n = 2
+    while target.exists() or name in manifest:
+        if target.exists() and target.read_bytes() == source.read_bytes():
+            raise UserError(f"{source}: the corpus already holds this file as {target.name}")
+        name = f"{Path(safe_filename(source.name)).stem}-{n}{Path(name).suffix}"
+        target, n = corpus / name, n + 1
+    fmt = FORMATS[target.suffix]
+    from assistant.errors import SourceError
+
+    try:
+        text = load_text(source, fmt)  # refuse a broken file before it enters the corpus
+    except SourceError as exc:
+        raise UserError(f"{source}: {exc}") from exc
+    doc = parse_text(text, parse_format(fmt))
+    taken = {r.id for r in manifest.values()}
+    body = "\n".join(block.text for block in doc.blocks)
+    inferred = infer_report(target, body, taken, doc.headings[0] if doc.headings else None)
+    given = {k: v for k, v in metadata.items() if v is not None}
+    if "id" in given:
+        given["id"] = _slug(str(given["id"]))
+        if given["id"] in taken:
+            raise UserError(f"report id '{given['id']}' is already in {corpus / MANIFEST}; choose another --id")
+    fields = {**inferred.model_dump(), **given}
+    fields["inferred"] = [f for f in inferred.inferred if f not in given]
+    fields["notes"] = "Added with `assistant index add`." + (
+        " Inferred: " + ", ".join(fields["inferred"]) + "; correct them here." if fields["inferred"] else "")
+    report = Report(**fields)
+    shutil.copyfile(source, target)
+    block = ["", "[[report]]"] + [f"{k} = {_toml_value(v)}" for k, v in report.model_dump().items() if v is not None]
+    with (corpus / MANIFEST).open("a", encoding="utf-8") as fh:
+        fh.write("\n".join(block) + "\n")
+    read_manifest(corpus)  # the manifest still parses
+    return report

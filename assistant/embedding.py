@@ -8,6 +8,7 @@ setting away (``ASSISTANT_MODEL=/path/to/model``), with an optional ``ASSISTANT_
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -36,12 +37,20 @@ def _offline() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+_hashes: dict[tuple[str, int, int], str] = {}
+
+
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """A file's sha256, remembered for the process while its size and modification time stay the same."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _hashes:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        _hashes[key] = digest.hexdigest()
+    return _hashes[key]
 
 
 class Embedder:
@@ -111,12 +120,34 @@ class Embedder:
                 _loaded[key] = SentenceTransformer(str(self.model_dir), device=self.device, local_files_only=True)
             return _loaded[key]
 
+    def _is_loaded(self) -> bool:
+        return (str(self.model_dir), self.device) in _loaded
+
+    def _config(self, *names: str) -> dict:
+        for name in names:
+            path = self.model_dir / name
+            if path.is_file():
+                try:
+                    return json.loads(path.read_text(encoding="utf-8"))
+                except ValueError:
+                    return {}
+        return {}
+
     @property
     def max_seq_length(self) -> int:
+        """From the model's own config when it is not loaded yet (a no-change rebuild never loads it)."""
+        if not self._is_loaded():
+            value = self._config("sentence_bert_config.json").get("max_seq_length")
+            if value:
+                return int(value)
         return int(self.model.max_seq_length)
 
     @property
     def dimension(self) -> int:
+        if not self._is_loaded():
+            value = self._config("1_Pooling/config.json").get("word_embedding_dimension")
+            if value:
+                return int(value)
         dim = self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension") else \
             self.model.get_sentence_embedding_dimension()
         return int(dim)

@@ -96,12 +96,16 @@ def test_nothing_indexable_leaves_the_existing_index_serving(tmp_path: Path, ind
     (broken / "a.txt").write_bytes(b"")
     import shutil
 
+    from assistant.index import store
+
     idx = tmp_path / "idx"
     shutil.copytree(index_dir, idx)
-    before = (idx / "passages.jsonl").read_bytes()
+    version = store.current_version(idx)
+    before = (idx / "versions" / version / "passages.jsonl").read_bytes()
     code, _, err = run("index", "--corpus", str(broken), "--index", str(idx), "--json")
     assert code == 2 and "a.txt: empty file" in err and "unchanged" in err
-    assert (idx / "passages.jsonl").read_bytes() == before
+    assert store.current_version(idx) == version and store.versions(idx) == [version]
+    assert (idx / "versions" / version / "passages.jsonl").read_bytes() == before
 
 
 def test_missing_index_is_a_one_line_error(tmp_path: Path):

@@ -1,12 +1,21 @@
-"""`assistant index`: corpus in, passages embedded, index written."""
+"""`assistant index`: corpus in, passages embedded, a new index version written. Incremental.
+
+A report whose file and metadata are unchanged keeps its passages without being parsed again; a
+passage whose text was embedded before (by this model) takes its vector from the cache, so a renamed
+file costs nothing and a changed one costs only its new passages. A change of model or splitter
+requires `--full`. Stages (parse, split, embed, write) each show a progress bar.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
+import numpy as np
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
@@ -14,13 +23,18 @@ from assistant.corpus import FORMATS, discover, infer_report
 from assistant.embedding import Embedder
 from assistant.errors import SourceError, UserError
 from assistant.index import store
-from assistant.ingest.document import parse_text
+from assistant.index.cache import EmbeddingCache, text_key
+from assistant.index.lock import BuildLock
+from assistant.ingest.document import ParsedDocument, parse_text
 from assistant.ingest.loaders import load_text, parse_format
 from assistant.ingest.splitter import SPLITTER_VERSION, PassageSplitter, SplitterConfig, TokenCounter
 from assistant.models import Passage, Report, Skipped
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# A progress callback: (stage, done, total). The web chat's rebuild button draws its bar from it.
+Progress = Callable[[str, int, int], None]
 
 
 class ReportSummary(BaseModel):
@@ -33,6 +47,7 @@ class ReportSummary(BaseModel):
     inferred_values: dict[str, str | int | None] = Field(default_factory=dict)
     orphans: list[str] = Field(default_factory=list)
     warnings: list[str]
+    reused: bool = False  # unchanged since the last version: not parsed again
 
 
 class BuildSummary(BaseModel):
@@ -40,10 +55,15 @@ class BuildSummary(BaseModel):
 
     reports: int
     passages: int
-    embedded: int
+    embedded: int  # passages embedded in this run
+    reused: int = 0  # passages whose embedding came from the cache
+    removed: int = 0  # passages of the previous version that are gone
+    removed_reports: list[str] = Field(default_factory=list)
     skipped: list[Skipped]
     seconds: float
     index: str
+    version: str = ""
+    changed: bool = True  # False: nothing changed on disk, no new version was written
     details: list[ReportSummary] = Field(default_factory=list)
 
 
@@ -56,15 +76,52 @@ class Ingested:
     skipped: list[Skipped] = field(default_factory=list)
     details: list[ReportSummary] = field(default_factory=list)
     documents: dict[str, dict] = field(default_factory=dict)
+    files: dict[str, dict] = field(default_factory=dict)  # report id -> manifest entry
 
 
-def ingest_corpus(settings: Settings, splitter: PassageSplitter, progress: bool = False) -> Ingested:
-    """Load, parse and split every report of the corpus; a broken source is skipped with its reason."""
+def file_sha256(path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _summary(report: Report, doc_info: dict, passages: int, reused: bool) -> ReportSummary:
+    return ReportSummary(
+        id=report.id, file=report.file, passages=passages, notes=len(doc_info["notes"]),
+        note_form=doc_info["note_form"], inferred=report.inferred,
+        inferred_values={f: getattr(report, f) for f in report.inferred}, orphans=doc_info["orphans"],
+        warnings=doc_info["warnings"], reused=reused)
+
+
+def _doc_info(doc: ParsedDocument) -> dict:
+    return {"note_form": doc.note_form, "notes": [n.model_dump() for n in doc.notes],
+            "orphans": [n.number for n in doc.orphans], "warnings": doc.warnings, "furniture": doc.furniture}
+
+
+def ingest_corpus(settings: Settings, splitter: PassageSplitter, progress: bool = False,
+                  previous: store.IndexData | None = None, on_progress: Progress | None = None) -> Ingested:
+    """Load, parse and split every report of the corpus; a broken source is skipped with its reason.
+
+    With ``previous``, a report whose file hash and metadata are unchanged keeps its passages."""
     files, skipped = discover(settings.corpus)
     out = Ingested(skipped=skipped)
     taken = {f.report.id for f in files if f.report}
-    for file in tqdm(files, desc="parse+split", unit="report", disable=not progress):
+    old_by_file = {entry["file"]: (rid, entry) for rid, entry in (previous.manifest.get("reports", {})
+                                                                  if previous else {}).items()}
+    parsed: list[tuple[Report, ParsedDocument | None, str]] = []
+    bar = tqdm(files, desc="parse", unit="report", disable=not progress)
+    for n, file in enumerate(bar, start=1):
+        if on_progress:
+            on_progress("parse", n - 1, len(files))
         try:
+            sha = file_sha256(file.path)
+            old = old_by_file.get(file.path.name)
+            if previous and old and old[1]["sha256"] == sha and (file.report is None or
+                                                                 old[1]["metadata"] == file.report.model_dump()):
+                parsed.append((Report(**old[1]["metadata"]), None, sha))  # unchanged: reuse its passages
+                continue
             fmt = file.report.format if file.report else FORMATS[file.path.suffix.lower()]
             text = load_text(file.path, fmt)
             doc = parse_text(text, parse_format(fmt))
@@ -75,25 +132,32 @@ def ingest_corpus(settings: Settings, splitter: PassageSplitter, progress: bool 
                 taken.add(report.id)
                 log.warning("%s is not in sources.toml; inferred title %r and period %s-%s", file.path,
                             report.title, report.period_start, report.period_end)
-            found = splitter.split(doc, report.id)
-            if not found:
-                raise SourceError("no passage of text found in it; check that it holds the report's text")
+            parsed.append((report, doc, sha))
         except SourceError as exc:
             out.skipped.append(Skipped(path=str(file.path), reason=str(exc)))
             log.warning("skipped %s: %s", file.path, exc)
-            continue
-        for warning in doc.warnings:
-            log.info("%s: %s", file.path.name, warning)
+    for report, doc, sha in tqdm(parsed, desc="split", unit="report", disable=not progress):
+        if on_progress:
+            on_progress("split", len(out.reports), len(parsed))
+        if doc is None:
+            found = [p for p in previous.passages if p.source == report.id]
+            info = previous.documents[report.id]
+        else:
+            found = splitter.split(doc, report.id)
+            info = _doc_info(doc)
+            if not found:
+                out.skipped.append(Skipped(path=str(settings.corpus / report.file),
+                                           reason="no passage of text found in it; check that it holds the report's text"))
+                continue
+            for warning in doc.warnings:
+                log.info("%s: %s", report.file, warning)
         out.reports.append(report)
         out.passages.extend(found)
-        out.details.append(ReportSummary(
-            id=report.id, file=report.file, passages=len(found), notes=len(doc.notes), note_form=doc.note_form,
-            inferred=report.inferred, inferred_values={f: getattr(report, f) for f in report.inferred},
-            orphans=[n.number for n in doc.orphans], warnings=doc.warnings))
-        out.documents[report.id] = {
-            "note_form": doc.note_form, "notes": [n.model_dump() for n in doc.notes],
-            "orphans": [n.number for n in doc.orphans], "warnings": doc.warnings, "furniture": doc.furniture,
-        }
+        out.documents[report.id] = info
+        out.details.append(_summary(report, info, len(found), doc is None))
+        out.files[report.id] = {"file": report.file, "sha256": sha, "metadata": report.model_dump(),
+                                "passages": [p.chunk_id for p in found],
+                                "text_hashes": [text_key(p.embed_text()) for p in found]}
     return out
 
 
@@ -103,34 +167,101 @@ def make_splitter(settings: Settings, embedder: Embedder) -> PassageSplitter:
     return PassageSplitter(config, TokenCounter(embedder.count_tokens))
 
 
-def build_index(settings: Settings, progress: bool = True) -> BuildSummary:
-    """Parse, split and embed every report of the corpus and write the index.
+def _previous(settings: Settings, embedder: Embedder, splitter: PassageSplitter, full: bool) -> store.IndexData | None:
+    """The version being served, when a build may reuse it; a mismatch of model or splitter needs --full."""
+    if full or not store.exists(settings.index):
+        return None
+    try:
+        previous = store.read(settings.index)
+    except UserError as exc:
+        log.warning("the current index cannot be reused (%s); building from scratch", exc)
+        return None
+    model = previous.meta.get("model", {})
+    if model.get("name") != embedder.name or model.get("sha256") != embedder.weights_sha256:
+        raise UserError(f"the index in {settings.index} was built with model {model.get('name')} "
+                        f"({str(model.get('sha256'))[:12]}...), this one is {embedder.name} "
+                        f"({embedder.weights_sha256[:12]}...); run `assistant index --full` to rebuild with it")
+    wanted = {"version": SPLITTER_VERSION, **asdict(splitter.config)}
+    if previous.meta.get("splitter") != wanted:
+        raise UserError(f"the index in {settings.index} was split with {previous.meta.get('splitter')}, this "
+                        f"version splits with {wanted}; run `assistant index --full` to rebuild")
+    return previous
 
-    A broken source is skipped and reported; when nothing can be indexed, the index already there
-    stays as it was.
+
+def _embed(ingested: Ingested, embedder: Embedder, cache: EmbeddingCache, progress: bool,
+           on_progress: Progress | None) -> tuple[np.ndarray, int]:
+    """Vectors for every passage, from the cache where possible; returns them and how many were embedded."""
+    keys = [text_key(p.embed_text()) for p in ingested.passages]
+    known = cache.get(keys)
+    missing = [i for i, key in enumerate(keys) if key not in known]
+    new: dict[str, np.ndarray] = {}
+    batch = max(1, embedder.batch_size)
+    with tqdm(total=len(missing), desc="embed", unit="passage", disable=not progress) as bar:
+        for start in range(0, len(missing), batch):
+            rows = missing[start:start + batch]
+            if on_progress:
+                on_progress("embed", start, len(missing))
+            vectors = embedder.encode([ingested.passages[i].embed_text() for i in rows])
+            new.update((keys[i], v) for i, v in zip(rows, vectors))
+            bar.update(len(rows))
+    if new:
+        cache.add(list(new), np.vstack(list(new.values())))
+    dim = embedder.dimension
+    matrix = np.vstack([known.get(k, new.get(k)) for k in keys]) if keys else np.zeros((0, dim), "float32")
+    return np.ascontiguousarray(matrix, dtype="float32"), len(missing)
+
+
+def build_index(settings: Settings, progress: bool = True, full: bool = False,
+                on_progress: Progress | None = None) -> BuildSummary:
+    """Bring the index up to date with the corpus (or rebuild it with ``full``).
+
+    A broken source is skipped and reported; when nothing can be indexed, or anything fails, the
+    version being served stays as it was.
     """
     started = time.perf_counter()
-    embedder = Embedder(settings)
-    embedder.verify()
-    splitter = make_splitter(settings, embedder)
-    ingested = ingest_corpus(settings, splitter, progress)
-    passages, skipped = ingested.passages, ingested.skipped
-    if not passages:
-        raise UserError(f"nothing to index in {settings.corpus}: "
-                        + ("; ".join(f"{s.path}: {s.reason}" for s in skipped) or "no report files")
-                        + ". The existing index, if any, is unchanged.")
-    too_long = [p for p in passages if p.n_tokens > embedder.max_seq_length]
-    if too_long:  # the splitter guarantees this never happens; refuse rather than embed truncated text
-        raise RuntimeError(f"{len(too_long)} passages exceed {embedder.max_seq_length} tokens")
-    vectors = embedder.encode([p.embed_text() for p in passages], progress=progress)
-    meta = {
-        "model": embedder.identity(),
-        "splitter": {"version": SPLITTER_VERSION, **asdict(splitter.config)},
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    store.write(settings.index, meta, ingested.reports, passages, vectors, ingested.documents)
-    summary = BuildSummary(reports=len(ingested.reports), passages=len(passages), embedded=len(passages),
-                           skipped=skipped, seconds=round(time.perf_counter() - started, 2),
-                           index=str(settings.index), details=ingested.details)
-    log.info("indexed %d reports, %d passages in %.1f s", summary.reports, summary.passages, summary.seconds)
+    with BuildLock(settings.index):
+        embedder = Embedder(settings)
+        embedder.verify()
+        splitter = make_splitter(settings, embedder)
+        previous = _previous(settings, embedder, splitter, full)
+        ingested = ingest_corpus(settings, splitter, progress, previous, on_progress)
+        passages = ingested.passages
+        if not passages:
+            raise UserError(f"nothing to index in {settings.corpus}: "
+                            + ("; ".join(f"{s.path}: {s.reason}" for s in ingested.skipped) or "no report files")
+                            + ". The index being served, if any, is unchanged.")
+        too_long = [p for p in passages if p.n_tokens > embedder.max_seq_length]
+        if too_long:  # the splitter guarantees this never happens; refuse rather than embed truncated text
+            raise RuntimeError(f"{len(too_long)} passages exceed {embedder.max_seq_length} tokens")
+        old_ids = {p.chunk_id for p in previous.passages} if previous else set()
+        new_ids = [p.chunk_id for p in passages]
+        removed_reports = sorted(set(previous.reports) - {r.id for r in ingested.reports}) if previous else []
+        unchanged = previous is not None and previous.manifest.get("reports") == ingested.files
+        if unchanged:
+            return BuildSummary(reports=len(ingested.reports), passages=len(passages), embedded=0,
+                                reused=len(passages), removed=0, skipped=ingested.skipped,
+                                seconds=round(time.perf_counter() - started, 2), index=str(settings.index),
+                                version=previous.version, changed=False, details=ingested.details)
+        cache = EmbeddingCache(settings.index, embedder.weights_sha256, embedder.dimension)
+        vectors, embedded = _embed(ingested, embedder, cache, progress, on_progress)
+        meta = {
+            "model": embedder.identity(),
+            "splitter": {"version": SPLITTER_VERSION, **asdict(splitter.config)},
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        with tqdm(total=1, desc="write", unit="version", disable=not progress) as bar:
+            if on_progress:
+                on_progress("write", 0, 1)
+            version = store.write(settings.index, meta, ingested.reports, passages, vectors, ingested.documents,
+                                  {"reports": ingested.files})
+            bar.update(1)
+        if on_progress:
+            on_progress("done", 1, 1)
+    summary = BuildSummary(reports=len(ingested.reports), passages=len(passages), embedded=embedded,
+                           reused=len(passages) - embedded, removed=len(old_ids - set(new_ids)),
+                           removed_reports=removed_reports, skipped=ingested.skipped,
+                           seconds=round(time.perf_counter() - started, 2), index=str(settings.index),
+                           version=version, details=ingested.details)
+    log.info("index %s: %d reports, %d passages (%d embedded, %d reused) in %.1f s", version, summary.reports,
+             summary.passages, summary.embedded, summary.reused, summary.seconds)
     return summary

@@ -1,18 +1,30 @@
-"""The index on disk: readable files, no pickle.
+"""The index on disk: versions side by side, readable files, no pickle.
 
-``meta.json`` (what built it), ``reports.json`` (report metadata), ``passages.jsonl`` (one passage a
-line), ``dense.faiss`` (FAISS inner-product index, row i = passage line i), ``bm25/`` (the bm25s
-index, same rows) and ``documents.json`` (each report's note table, orphans and warnings). A build writes the new
-files beside the old ones and renames them into place, ``meta.json`` last; a reader checks that the
-counts agree, so a half-written index is refused with a message instead of serving wrong passages.
+    index/CURRENT              the version being served (one line), switched by an atomic rename
+    index/versions/v0007/      one complete index:
+        meta.json              what built it (model and weights hash, splitter version and settings)
+        manifest.json          per report: file name, content hash, metadata, passage ids and text hashes
+        reports.json           report metadata
+        passages.jsonl         one passage a line
+        dense.faiss            FAISS inner-product index, row i = passage line i
+        bm25/                  the bm25s index, same rows
+        documents.json         each report's note table, orphans, warnings
+    index/cache/<model>/       embeddings by text hash (see cache.py)
+    index/.lock                held while a build runs
+
+A build writes a new version in a temporary folder, reads it back and checks it (counts agree, a
+probe search finds its own passage), renames it into place and only then points CURRENT at it. A
+build killed at any moment leaves the previous version serving. The previous version is kept for
+`assistant index rollback`; older ones are pruned.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +36,11 @@ if TYPE_CHECKING:
     import faiss
     import numpy as np
 
-META, REPORTS, PASSAGES, DENSE, DOCUMENTS, LEXICAL = "meta.json", "reports.json", "passages.jsonl", \
-    "dense.faiss", "documents.json", "bm25"
-FORMAT_VERSION = 3
+CURRENT, VERSIONS = "CURRENT", "versions"
+META, MANIFEST, REPORTS, PASSAGES, DENSE, DOCUMENTS, LEXICAL = (
+    "meta.json", "manifest.json", "reports.json", "passages.jsonl", "dense.faiss", "documents.json", "bm25")
+FORMAT_VERSION = 4
+_VERSION = re.compile(r"^v(\d{4,})$")
 
 
 @dataclass
@@ -37,73 +51,163 @@ class IndexData:
     dense: faiss.Index
     documents: dict[str, dict[str, Any]]  # per report: note table, orphans, warnings, furniture
     lexical: Any  # the bm25s index
-    stamp: float
+    manifest: dict[str, Any] = field(default_factory=dict)
+    version: str = ""
+
+    @property
+    def stamp(self) -> str:
+        return self.version
 
     def newest_year(self) -> int | None:
         """The newest publication year of the reports ("last year" is the year before it)."""
         years = [r.year for r in self.reports.values() if r.year] or \
             [r.period_end for r in self.reports.values() if r.period_end]
-        return max(years) if years else None  # modification time of meta.json: changes when a new index is written
+        return max(years) if years else None
+
+
+def versions(index_dir: Path) -> list[str]:
+    folder = index_dir / VERSIONS
+    if not folder.is_dir():
+        return []
+    return sorted((p.name for p in folder.iterdir() if p.is_dir() and _VERSION.match(p.name)),
+                  key=lambda v: int(v[1:]))
+
+
+def current_version(index_dir: Path) -> str | None:
+    try:
+        version = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return version if _VERSION.match(version) else None
 
 
 def exists(index_dir: Path) -> bool:
-    return (index_dir / META).is_file()
+    version = current_version(index_dir)
+    return version is not None and (index_dir / VERSIONS / version / META).is_file()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _point_current(index_dir: Path, version: str) -> None:
+    tmp = index_dir / f".{CURRENT}.{os.getpid()}"
+    _write_file(tmp, version + "\n")
+    os.replace(tmp, index_dir / CURRENT)
+    _fsync_dir(index_dir)
 
 
 def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages: list[Passage],
-          vectors: np.ndarray, documents: dict[str, dict[str, Any]]) -> None:
+          vectors: np.ndarray, documents: dict[str, dict[str, Any]], manifest: dict[str, Any]) -> str:
+    """Write a new version, check it, switch to it, prune old ones; returns the new version's name."""
     import faiss
 
     if len(passages) != vectors.shape[0]:
         raise ValueError("one vector per passage is required")
-    index_dir.mkdir(parents=True, exist_ok=True)
-    staging = index_dir / f".staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
+    root = index_dir / VERSIONS
+    root.mkdir(parents=True, exist_ok=True)
+    for stale in root.glob(".tmp-*"):  # left by a build that died
+        shutil.rmtree(stale, ignore_errors=True)
+    existing = versions(index_dir)
+    version = f"v{(int(existing[-1][1:]) + 1 if existing else 1):04d}"
+    staging = root / f".tmp-{version}-{os.getpid()}"
     staging.mkdir()
     dense = faiss.IndexFlatIP(vectors.shape[1])
     dense.add(vectors)
     faiss.write_index(dense, str(staging / DENSE))
-    with (staging / PASSAGES).open("w", encoding="utf-8") as fh:
-        for passage in passages:
-            fh.write(passage.model_dump_json() + "\n")
-    (staging / REPORTS).write_text(
-        json.dumps([r.model_dump() for r in reports], ensure_ascii=False, indent=1), encoding="utf-8")
     lexical.build(passages, staging / LEXICAL)
-    (staging / DOCUMENTS).write_text(json.dumps(documents, ensure_ascii=False, indent=1), encoding="utf-8")
-    meta = {**meta, "format": FORMAT_VERSION, "passages": len(passages), "reports": len(reports)}
-    (staging / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    shutil.rmtree(index_dir / f"{LEXICAL}.old", ignore_errors=True)
-    if (index_dir / LEXICAL).exists():
-        os.replace(index_dir / LEXICAL, index_dir / f"{LEXICAL}.old")
-    for name in (DENSE, PASSAGES, REPORTS, DOCUMENTS, LEXICAL, META):
-        os.replace(staging / name, index_dir / name)
-    shutil.rmtree(index_dir / f"{LEXICAL}.old", ignore_errors=True)
-    staging.rmdir()
+    _write_file(staging / PASSAGES, "".join(p.model_dump_json() + "\n" for p in passages))
+    _write_file(staging / REPORTS, json.dumps([r.model_dump() for r in reports], ensure_ascii=False, indent=1))
+    _write_file(staging / DOCUMENTS, json.dumps(documents, ensure_ascii=False, indent=1))
+    _write_file(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+    meta = {**meta, "format": FORMAT_VERSION, "version": version, "passages": len(passages),
+            "reports": len(reports)}
+    _write_file(staging / META, json.dumps(meta, ensure_ascii=False, indent=1))
+    _fsync_dir(staging)
+    verify(staging, vectors)
+    os.rename(staging, root / version)
+    _fsync_dir(root)
+    serving = current_version(index_dir)
+    _point_current(index_dir, version)
+    for old in versions(index_dir):  # keep the new version and the one it replaces, for rollback
+        if old not in (version, serving):
+            shutil.rmtree(root / old, ignore_errors=True)
+    return version
 
 
-def read(index_dir: Path) -> IndexData:
-    """Read and check an index; a missing or inconsistent one is a user error saying how to rebuild."""
+def verify(folder: Path, vectors: np.ndarray | None = None) -> IndexData:
+    """Read a version folder back and check it: counts agree and a probe search finds its passage."""
+    data = _read_folder(folder)
+    if data.passages:
+        probe = data.dense.reconstruct(0) if vectors is None else vectors[0]
+        scores, _ = data.dense.search(probe.reshape(1, -1), 1)
+        if abs(float(scores[0][0]) - float(probe @ probe)) > 1e-3:
+            raise UserError(f"new index in {folder} failed its probe search; the previous version stays")
+    return data
+
+
+def _read_folder(folder: Path) -> IndexData:
     import faiss
 
-    if not exists(index_dir):
-        raise UserError(f"no index in {index_dir}; build it with `assistant index` (or pass --index DIR)")
     try:
-        stamp = (index_dir / META).stat().st_mtime
-        meta = json.loads((index_dir / META).read_text(encoding="utf-8"))
-        reports = [Report(**r) for r in json.loads((index_dir / REPORTS).read_text(encoding="utf-8"))]
-        with (index_dir / PASSAGES).open(encoding="utf-8") as fh:
+        meta = json.loads((folder / META).read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT_VERSION:
+            raise UserError(f"index in {folder} has format {meta.get('format')}, this version reads "
+                            f"{FORMAT_VERSION}; rebuild it with `assistant index --full`")
+        reports = [Report(**r) for r in json.loads((folder / REPORTS).read_text(encoding="utf-8"))]
+        with (folder / PASSAGES).open(encoding="utf-8") as fh:
             passages = [Passage.model_validate_json(line) for line in fh if line.strip()]
-        dense = faiss.read_index(str(index_dir / DENSE))
-        documents = json.loads((index_dir / DOCUMENTS).read_text(encoding="utf-8"))
-        bm25 = lexical.load(index_dir / LEXICAL)
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise UserError(f"index in {index_dir} cannot be read ({exc}); rebuild it with `assistant index`") from exc
-    if meta.get("format") != FORMAT_VERSION:
-        raise UserError(f"index in {index_dir} has format {meta.get('format')}, this version reads "
-                        f"{FORMAT_VERSION}; rebuild it with `assistant index`")
-    if not (meta.get("passages") == len(passages) == dense.ntotal == bm25.scores["num_docs"]):
-        raise UserError(f"index in {index_dir} is incomplete (meta {meta.get('passages')}, passages "
-                        f"{len(passages)}, vectors {dense.ntotal}, bm25 {bm25.scores['num_docs']}); rebuild it "
-                        "with `assistant index`")
+        dense = faiss.read_index(str(folder / DENSE))
+        documents = json.loads((folder / DOCUMENTS).read_text(encoding="utf-8"))
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        bm25 = lexical.load(folder / LEXICAL)
+    except UserError:
+        raise
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
+        raise UserError(f"index in {folder} cannot be read ({exc.__class__.__name__}: {exc}); "
+                        "roll back with `assistant index rollback` or rebuild with `assistant index --full`") from exc
+    counts = (meta.get("passages"), len(passages), dense.ntotal, bm25.scores["num_docs"])
+    if len(set(counts)) != 1 or meta.get("reports") != len(reports):
+        raise UserError(f"index in {folder} is incomplete (meta {counts[0]}, passages {counts[1]}, vectors "
+                        f"{counts[2]}, bm25 {counts[3]}); roll back with `assistant index rollback` or rebuild "
+                        "with `assistant index --full`")
     return IndexData(meta=meta, reports={r.id: r for r in reports}, passages=passages, dense=dense,
-                     documents=documents, lexical=bm25, stamp=stamp)
+                     documents=documents, lexical=bm25, manifest=manifest, version=meta.get("version", folder.name))
+
+
+def read(index_dir: Path, version: str | None = None) -> IndexData:
+    """Read the version being served (or the one named); a missing or broken one is a user error."""
+    version = version or current_version(index_dir)
+    if version is None:
+        if (index_dir / META).is_file():
+            raise UserError(f"index in {index_dir} has the old single-folder layout; rebuild it with "
+                            "`assistant index --full`")
+        raise UserError(f"no index in {index_dir}; build it with `assistant index` (or pass --index DIR)")
+    folder = index_dir / VERSIONS / version
+    if not folder.is_dir():
+        raise UserError(f"index version {version} named in {index_dir / CURRENT} is missing; roll back with "
+                        "`assistant index rollback` or rebuild with `assistant index --full`")
+    return _read_folder(folder)
+
+
+def rollback(index_dir: Path) -> tuple[str, str]:
+    """Serve the version before the current one again; returns (from, to)."""
+    current = current_version(index_dir)
+    older = [v for v in versions(index_dir) if current is None or int(v[1:]) < int(current[1:])]
+    if not older:
+        raise UserError(f"no earlier index version in {index_dir} to roll back to")
+    target = older[-1]
+    _read_folder(index_dir / VERSIONS / target)  # refuse to switch to a broken version
+    _point_current(index_dir, target)
+    return current or "-", target
