@@ -108,8 +108,9 @@ def ingest_corpus(settings: Settings, splitter: PassageSplitter, progress: bool 
     files, skipped = discover(settings.corpus)
     out = Ingested(skipped=skipped)
     taken = {f.report.id for f in files if f.report}
-    old_by_file = {entry["file"]: (rid, entry) for rid, entry in (previous.manifest.get("reports", {})
-                                                                  if previous else {}).items()}
+    entries = (previous.manifest.get("reports", {}) if previous else {}).items()
+    old_by_file = {entry["file"]: (rid, entry) for rid, entry in entries}
+    old_by_sha = {entry["sha256"]: (rid, entry) for rid, entry in entries}
     parsed: list[tuple[Report, ParsedDocument | None, str]] = []
     bar = tqdm(files, desc="parse", unit="report", disable=not progress)
     for n, file in enumerate(bar, start=1):
@@ -117,11 +118,12 @@ def ingest_corpus(settings: Settings, splitter: PassageSplitter, progress: bool 
             on_progress("parse", n - 1, len(files))
         try:
             sha = file_sha256(file.path)
-            old = old_by_file.get(file.path.name)
-            if previous and old and old[1]["sha256"] == sha and (file.report is None or
-                                                                 old[1]["metadata"] == file.report.model_dump()):
-                parsed.append((Report(**old[1]["metadata"]), None, sha))  # unchanged: reuse its passages
-                continue
+            old = old_by_file.get(file.path.name) or old_by_sha.get(sha)  # a renamed file is found by content
+            if previous and old and old[1]["sha256"] == sha:
+                before = {**old[1]["metadata"], "file": file.path.name}
+                if file.report is None or before == file.report.model_dump():
+                    parsed.append((Report(**before), None, sha))  # unchanged: reuse its passages
+                    continue
             fmt = file.report.format if file.report else FORMATS[file.path.suffix.lower()]
             text = load_text(file.path, fmt)
             doc = parse_text(text, parse_format(fmt))
@@ -189,10 +191,10 @@ def _previous(settings: Settings, embedder: Embedder, splitter: PassageSplitter,
 
 
 def _embed(ingested: Ingested, embedder: Embedder, cache: EmbeddingCache, progress: bool,
-           on_progress: Progress | None) -> tuple[np.ndarray, int]:
+           on_progress: Progress | None, use_cache: bool = True) -> tuple[np.ndarray, int]:
     """Vectors for every passage, from the cache where possible; returns them and how many were embedded."""
     keys = [text_key(p.embed_text()) for p in ingested.passages]
-    known = cache.get(keys)
+    known = cache.get(keys) if use_cache else {}
     missing = [i for i, key in enumerate(keys) if key not in known]
     new: dict[str, np.ndarray] = {}
     batch = max(1, embedder.batch_size)
@@ -213,7 +215,7 @@ def _embed(ingested: Ingested, embedder: Embedder, cache: EmbeddingCache, progre
 
 def build_index(settings: Settings, progress: bool = True, full: bool = False,
                 on_progress: Progress | None = None) -> BuildSummary:
-    """Bring the index up to date with the corpus (or rebuild it with ``full``).
+    """Bring the index up to date with the corpus (or, with ``full``, parse and embed everything again).
 
     A broken source is skipped and reported; when nothing can be indexed, or anything fails, the
     version being served stays as it was.
@@ -243,7 +245,7 @@ def build_index(settings: Settings, progress: bool = True, full: bool = False,
                                 seconds=round(time.perf_counter() - started, 2), index=str(settings.index),
                                 version=previous.version, changed=False, details=ingested.details)
         cache = EmbeddingCache(settings.index, embedder.weights_sha256, embedder.dimension)
-        vectors, embedded = _embed(ingested, embedder, cache, progress, on_progress)
+        vectors, embedded = _embed(ingested, embedder, cache, progress, on_progress, use_cache=not full)
         meta = {
             "model": embedder.identity(),
             "splitter": {"version": SPLITTER_VERSION, **asdict(splitter.config)},
