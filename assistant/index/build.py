@@ -195,7 +195,9 @@ def _embed(ingested: Ingested, embedder: Embedder, cache: EmbeddingCache, progre
     """Vectors for every passage, from the cache where possible; returns them and how many were embedded."""
     keys = [text_key(p.embed_text()) for p in ingested.passages]
     known = cache.get(keys) if use_cache else {}
-    missing = [i for i, key in enumerate(keys) if key not in known]
+    # longest first, as sentence-transformers orders a single call: batches of like lengths pad least
+    missing = sorted((i for i, key in enumerate(keys) if key not in known),
+                     key=lambda i: -len(ingested.passages[i].embed_text()))
     new: dict[str, np.ndarray] = {}
     batch = max(1, embedder.batch_size)
     with tqdm(total=len(missing), desc="embed", unit="passage", disable=not progress) as bar:
