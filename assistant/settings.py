@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the web chat listens on.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web chat.")
+    admin_password: SecretStr | None = Field(
+        None, description="Password for the web chat's upload and rebuild (from ASSISTANT_ADMIN_PASSWORD); "
+        "without one, those are off when the app listens beyond this machine.")
 
     @field_validator("model_sha256")
     @classmethod

@@ -19,6 +19,7 @@ from assistant.errors import UserError
 from assistant.geo import country_name
 from assistant.models import Answer
 from assistant.settings import Settings
+from ui.sources import sources_tab
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def status_text(assistant: Assistant) -> str:
     except UserError as exc:
         return f"Index: {exc}"
     meta = index.meta
-    return (f"Index: {meta.get('reports')} reports, {meta.get('passages')} passages · model "
+    return (f"Index {index.version}: {meta.get('reports')} reports, {meta.get('passages')} passages · model "
             f"{meta.get('model', {}).get('name')} · built {meta.get('built_at')}")
 
 
@@ -122,10 +123,10 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
             answer = assistant.ask(question, asked, k=settings.k)
         except UserError as exc:
             chat = chat + [{"role": "user", "content": question}, {"role": "assistant", "content": f"Error: {exc}"}]
-            return chat, "", asked, ""
+            return chat, "", asked, "", status_text(assistant)
         chat = chat + [{"role": "user", "content": question},
                        {"role": "assistant", "content": notice + _reply_text(answer)}]
-        return chat, cards_html(answer), asked + [question], ""
+        return chat, cards_html(answer), asked + [question], "", status_text(assistant)
 
     def new_conversation():
         return [], "", [], ""
@@ -134,7 +135,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
         gr.Markdown("## Policy reports assistant\nAsk about asylum and integration policy in Europe; "
                     "every answer cites the report passages and the sources they rest on.")
         asked = gr.State([])
-        with gr.Row():
+        with gr.Tab("Chat", id="chat-tab"), gr.Row():
             with gr.Column(scale=5):
                 chat = gr.Chatbot(label="Conversation", height=420, render_markdown=False, elem_id="chat")
                 question = gr.Textbox(label="Question", placeholder="e.g. What did Bulgaria do in 2023?",
@@ -146,9 +147,11 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
             with gr.Column(scale=6):
                 gr.Markdown("### Passages")
                 cards = gr.HTML("<p>Ask a question to see the cited passages.</p>", elem_id="cards")
-        status = gr.Markdown(elem_id="status")
+        status = gr.Markdown(elem_id="status", render=False)
+        sources_tab(settings, assistant, status, status_text)
+        status.render()
         for trigger in (question.submit, send.click):
-            trigger(respond, [question, chat, asked], [chat, cards, asked, question], api_visibility="private")
+            trigger(respond, [question, chat, asked], [chat, cards, asked, question, status], api_visibility="private")
         clear.click(new_conversation, None, [chat, cards, asked, question], api_visibility="private")
         app.load(lambda: status_text(assistant), None, status, api_visibility="private")
         gr.api(ask_api, api_name="ask")

@@ -1,0 +1,165 @@
+"""The web chat's "Sources" tab: the reports served, a file upload and a rebuild button with a live
+progress bar. Admin actions (upload, rebuild) ask for ASSISTANT_ADMIN_PASSWORD when one is set, and
+are off when the app listens beyond this machine without one."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.api import Assistant
+from assistant.corpus import FORMATS, MAX_UPLOAD_BYTES, add_report
+from assistant.errors import UserError
+from assistant.index.build import build_index
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+COLUMNS = ["id", "title", "publisher", "year", "period", "file", "passages", "notes", "inferred"]
+_building = threading.Lock()
+
+
+def is_local(host: str) -> bool:
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def admin_state(settings: Settings) -> tuple[bool, str]:
+    """(admin actions allowed, why not / how)."""
+    if settings.admin_password is not None:
+        return True, "Admin actions need the admin password."
+    if is_local(settings.host):
+        return True, "The app listens on this machine only: admin actions need no password."
+    return False, ("Admin actions are off: the app listens beyond this machine and no "
+                   "ASSISTANT_ADMIN_PASSWORD is set.")
+
+
+def check_password(settings: Settings, given: str | None) -> None:
+    allowed, why = admin_state(settings)
+    if not allowed:
+        raise UserError(why)
+    if settings.admin_password is not None and not hmac.compare_digest(
+            (given or "").encode(), settings.admin_password.get_secret_value().encode()):
+        raise UserError("wrong admin password")
+
+
+def report_rows(assistant: Assistant) -> list[list[Any]]:
+    try:
+        index = assistant.index
+    except UserError:
+        return []
+    counts: dict[str, int] = {}
+    for p in index.passages:
+        counts[p.source] = counts.get(p.source, 0) + 1
+    rows = []
+    for r in index.reports.values():
+        period = f"{r.period_start or '?'}-{r.period_end or '?'}" if (r.period_start or r.period_end) else ""
+        rows.append([r.id, r.title, r.publisher or "", r.year or "", period, r.file, counts.get(r.id, 0),
+                     len(index.documents.get(r.id, {}).get("notes", [])), ", ".join(r.inferred)])
+    return rows
+
+
+def _optional_int(value: Any, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{field} must be a year such as 2024") from None
+
+
+def rebuild(settings: Settings, password: str | None, on_progress=None) -> str:
+    """Bring the index up to date (admin); returns the message shown under the button."""
+    check_password(settings, password)
+    if not _building.acquire(blocking=False):
+        raise UserError("a rebuild is already running; wait for it to finish")
+    try:
+        summary = build_index(settings, progress=False, on_progress=on_progress)
+    finally:
+        _building.release()
+    skipped = "".join(f"\n- skipped {Path(s.path).name}: {s.reason}" for s in summary.skipped)
+    return (f"Index {summary.version}: {summary.reports} reports, {summary.passages} passages "
+            f"({summary.embedded} embedded, {summary.reused} reused, {summary.removed} removed) "
+            f"in {summary.seconds:.1f} s." if summary.changed else
+            f"Index {summary.version} is current; nothing to do.") + skipped
+
+
+def upload(settings: Settings, path: str | None, fields: dict[str, Any], password: str | None,
+           on_progress=None) -> str:
+    """Add an uploaded report (type and size checked, name sanitised) and rebuild (admin)."""
+    check_password(settings, password)
+    if not path:
+        raise UserError("choose a file to upload first")
+    source = Path(path)
+    if source.suffix.lower() not in FORMATS:
+        raise UserError(f"'{source.name}': unsupported file type; use .txt, .md, .html or .pdf")
+    if source.stat().st_size > MAX_UPLOAD_BYTES:
+        raise UserError(f"'{source.name}' is over the {MAX_UPLOAD_BYTES // 2**20} MB limit")
+    metadata = {"title": fields.get("title") or None, "publisher": fields.get("publisher") or None,
+                "year": _optional_int(fields.get("year"), "Year"),
+                "period_start": _optional_int(fields.get("period_start"), "Period start"),
+                "period_end": _optional_int(fields.get("period_end"), "Period end"), "url": fields.get("url") or None}
+    report = add_report(settings.corpus, source, metadata)
+    return f"Added {report.file} as {report.id}. " + rebuild(settings, password, on_progress)
+
+
+def sources_tab(settings: Settings, assistant: Assistant, status: gr.Markdown, status_text) -> None:
+    allowed, why = admin_state(settings)
+
+    def bar(progress: gr.Progress):
+        return lambda stage, done, total: progress((done, max(total, 1)), desc=stage)
+
+    def on_rebuild(password: str, progress: gr.Progress = gr.Progress()):
+        return rebuild(settings, password, bar(progress)), report_rows(assistant), status_text(assistant)
+
+    def on_upload(path: str | None, title: str, publisher: str, year: Any, start: Any, end: Any, url: str,
+                  password: str, progress: gr.Progress = gr.Progress()):
+        fields = {"title": title, "publisher": publisher, "year": year, "period_start": start, "period_end": end,
+                  "url": url}
+        return (upload(settings, path, fields, password, bar(progress)), report_rows(assistant),
+                status_text(assistant))
+
+    def guarded(fn):
+        def run(*args):
+            try:
+                return fn(*args)
+            except UserError as exc:
+                raise gr.Error(str(exc)) from None
+        return run
+
+    with gr.Tab("Sources", id="sources"):
+        table = gr.Dataframe(headers=COLUMNS, value=lambda: report_rows(assistant), interactive=False,
+                             label="Reports served", elem_id="sources-table", wrap=True)
+        gr.Markdown(why, elem_id="admin-note")
+        with gr.Group(visible=allowed):
+            password = gr.Textbox(label="Admin password", type="password", visible=settings.admin_password is not None,
+                                  elem_id="admin-password")
+            with gr.Row():
+                file = gr.File(label="Report (.txt, .md, .html, .pdf; at most 50 MB)", file_count="single",
+                               file_types=sorted(FORMATS), type="filepath", elem_id="upload")
+                with gr.Column():
+                    title = gr.Textbox(label="Title (default: its first heading)")
+                    publisher = gr.Textbox(label="Publisher")
+                    with gr.Row():
+                        year = gr.Textbox(label="Year")
+                        start = gr.Textbox(label="Period start")
+                        end = gr.Textbox(label="Period end")
+                    url = gr.Textbox(label="URL")
+            with gr.Row():
+                add = gr.Button("Add and rebuild", variant="primary", elem_id="add-report")
+                rebuild_button = gr.Button("Rebuild index", elem_id="rebuild")
+            result = gr.Markdown(elem_id="rebuild-result")
+        if allowed:
+            add.click(guarded(on_upload), [file, title, publisher, year, start, end, url, password],
+                      [result, table, status], api_visibility="private", concurrency_limit=1)
+            rebuild_button.click(guarded(on_rebuild), [password], [result, table, status], api_visibility="private",
+                                 concurrency_limit=1)
