@@ -28,4 +28,4 @@ index: setup
 	$(BIN)/assistant index
 
 clean:
-	rm -rf $(VENV) index/*.json index/*.jsonl index/*.faiss
+	rm -rf $(VENV) index/CURRENT index/versions index/cache index/.lock
