@@ -7,13 +7,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 .PHONY: run test setup index clean
 
 run: setup
 	$(BIN)/assistant serve
 
-test: setup
+test: setup $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's chromium (headless) with Playwright; nothing is downloaded by Playwright.
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
 setup: $(STAMP)
 

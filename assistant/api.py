@@ -12,7 +12,7 @@ from assistant.errors import UserError
 from assistant.index import store
 from assistant.index.store import IndexData
 from assistant.models import Answer, Filters, PassageHit, SourceRef
-from assistant.retrieval.query import Query, understand
+from assistant.retrieval.query import Query, understand, with_filters
 from assistant.retrieval.retriever import FusionWeights, Ranking, rank
 from assistant.settings import Settings
 
@@ -59,18 +59,27 @@ class Assistant:
             )
 
     def retrieve(self, question: str, history: list[str] | None = None, k: int | None = None,
-                 mode: str | None = None, weights: FusionWeights | None = None) -> tuple[Query, Ranking]:
-        """Understand the question and rank passages: everything but the answer text."""
+                 mode: str | None = None, weights: FusionWeights | None = None, countries: list[str] | None = None,
+                 years: list[int] | None = None, reports: list[str] | None = None) -> tuple[Query, Ranking]:
+        """Understand the question and rank passages: everything but the answer text.
+
+        ``countries`` and ``years`` replace what was understood (the chips a user removed or changed);
+        ``reports`` limits the search to those reports."""
         question = (question or "").strip()[:MAX_QUESTION_CHARS]
         if not question:
             raise UserError("the question is empty; ask something, e.g. \"What did Bulgaria do in 2023?\"")
         index = self.index
         query = understand(question, [h for h in history or [] if h and h.strip()], index.newest_year())
+        if countries is not None or years is not None:
+            query = with_filters(query, countries, years)
+        unknown = sorted(set(reports or []) - set(index.reports))
+        if unknown:
+            raise UserError(f"no report {', '.join(unknown)} in the index; known: {', '.join(sorted(index.reports))}")
         vector = self.embedder.encode([query.resolved])[0]
         weights = weights or FusionWeights(dense=self.settings.fusion_dense_weight,
                                            bm25=self.settings.fusion_bm25_weight, k=self.settings.fusion_k)
         ranking = rank(index, query, vector, k=k or self.settings.k, candidates=self.settings.candidates,
-                       mode=mode or self.settings.mode, weights=weights)
+                       mode=mode or self.settings.mode, weights=weights, sources=set(reports) if reports else None)
         return query, ranking
 
     def abstains(self, ranking: Ranking) -> bool:
@@ -78,8 +87,9 @@ class Assistant:
         return ranking.best_score < self.settings.abstain_below or not ranking.country_known
 
     def ask(self, question: str, history: list[str] | None = None, k: int | None = None,
-            mode: str | None = None) -> Answer:
-        query, ranking = self.retrieve(question, history, k, mode)
+            mode: str | None = None, countries: list[str] | None = None, years: list[int] | None = None,
+            reports: list[str] | None = None) -> Answer:
+        query, ranking = self.retrieve(question, history, k, mode, countries=countries, years=years, reports=reports)
         index = self.index
         abstained = self.abstains(ranking)
         passages = []

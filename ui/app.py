@@ -1,15 +1,19 @@
 """The web chat: a Gradio Blocks app over the same library API as the CLI.
 
-`create_app(settings)` builds the app (nothing loads at import); the named API endpoint ``ask``
-returns the same JSON object as `assistant ask --json`, so `gradio_client` can call it. Report and
-user text is always escaped: it renders as text, never as HTML or script.
+`create_app(settings)` builds the app (nothing loads at import). Tabs: Chat (conversation, answer
+with citation markers that scroll to their cards, filter chips, report and year refinement, exports),
+Sources (reports, upload, rebuild) and Evaluation (the latest `assistant eval` report). The named API
+endpoint ``ask`` returns the same JSON object as `assistant ask --json`. Report and user text is
+always escaped (see render.py).
 """
 
 from __future__ import annotations
 
 import html
 import logging
-from urllib.parse import unquote
+import tempfile
+import threading
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -19,6 +23,8 @@ from assistant.errors import UserError
 from assistant.geo import country_name
 from assistant.models import Answer
 from assistant.settings import Settings
+from ui.evaluation import evaluation_tab
+from ui.render import answer_html, answer_json, cards_html, conversation_markdown
 from ui.sources import sources_tab
 
 log = logging.getLogger(__name__)
@@ -32,66 +38,21 @@ EXAMPLES = [
 
 CSS = """
 .cards { display: flex; flex-direction: column; gap: 12px; }
-.card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 12px 14px; }
+.card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 12px 14px; scroll-margin-top: 12px; }
+.card:target { outline: 3px solid var(--color-accent); }
 .card h4 { margin: 0 0 4px 0; font-size: 1rem; }
 .card .meta { color: var(--body-text-color-subdued); font-size: 0.85rem; margin-bottom: 8px; }
 .card .text { white-space: pre-wrap; line-height: 1.45; }
-.card ol.notes { font-size: 0.85rem; margin: 8px 0 0 0; padding-left: 2.4em; }
+.card mark { background: #fff3a8; padding: 0 1px; }
+.card ol.notes { font-size: 0.85rem; margin: 8px 0 0 0; padding-left: 0.4em; list-style: none; }
 .card ol.notes li { margin-bottom: 4px; overflow-wrap: anywhere; }
+.card .copy { margin-top: 8px; font-size: 0.8rem; padding: 2px 8px; border-radius: 4px;
+  border: 1px solid var(--border-color-primary); cursor: pointer; }
+.answer .searched { color: var(--body-text-color-subdued); font-size: 0.9rem; }
+.answer a.cite { font-weight: 600; text-decoration: none; }
+.empty { background: #fff4e5; border: 1px solid #f0b36b; border-radius: 6px; padding: 10px 12px; margin-bottom: 8px; }
 .related { font-weight: 600; margin: 4px 0 8px 0; }
 """
-
-
-def _link(url: str | None, label: str | None = None) -> str:
-    if not url or not url.lower().startswith(("http://", "https://")):
-        return html.escape(label or url or "")
-    return (f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
-            f"{html.escape(label or url)}</a>")
-
-
-def _note_html(text: str, urls: list[str]) -> str:
-    """A note's text with its URLs as links, labelled readably (percent-encoding decoded)."""
-    out = html.escape(text)
-    for url in urls:
-        label = unquote(url)
-        label = label if len(label) <= 90 else label[:87] + "..."
-        out = out.replace(html.escape(url), _link(url, label), 1)
-    return out
-
-
-def cards_html(answer: Answer) -> str:
-    """The cited passages as cards, in rank order; every piece of report text escaped."""
-    if not answer.passages:
-        return "<p>No passages.</p>"
-    parts = ['<div class="cards">']
-    if answer.abstained:
-        parts.append('<div class="related">Possibly related</div>')
-    for hit in answer.passages:
-        src = hit.source
-        meta = " · ".join(x for x in [html.escape(src.section or ""), str(src.year) if src.year else "",
-                                      _link(src.url, "source") if src.url else ""] if x)
-        notes = ""
-        if hit.footnotes:
-            items = "".join(f'<li value="{html.escape(n.number)}" data-note="{html.escape(n.number)}">'
-                            f"{_note_html(n.text, n.urls)}</li>" for n in hit.footnotes if n.number.isdigit())
-            notes = f'<details open><summary>Notes ({len(hit.footnotes)})</summary><ol class="notes">{items}</ol></details>'
-        parts.append(
-            f'<div class="card" id="card-{hit.rank}" data-chunk="{html.escape(hit.chunk_id)}">'
-            f"<h4>[P{hit.rank}] {html.escape(src.title)}</h4><div class=\"meta\">{meta}</div>"
-            f'<div class="text">{html.escape(hit.text)}</div>{notes}</div>'
-        )
-    parts.append("</div>")
-    return "".join(parts)
-
-
-def _reply_text(answer: Answer) -> str:
-    understood = []
-    if answer.filters.countries:
-        understood.append(", ".join(country_name(c) for c in answer.filters.countries))
-    if answer.filters.years:
-        understood.append(", ".join(str(y) for y in answer.filters.years))
-    searched = f"\n\nSearched: {answer.resolved_query}" + (f" ({'; '.join(understood)})" if understood else "")
-    return answer.answer + searched
 
 
 def status_text(assistant: Assistant) -> str:
@@ -104,62 +65,172 @@ def status_text(assistant: Assistant) -> str:
             f"{meta.get('model', {}).get('name')} · built {meta.get('built_at')}")
 
 
+def chips(answer: Answer) -> Any:
+    """The countries and years understood, as ticked boxes the user can untick."""
+    choices = [(country_name(c), f"country:{c}") for c in answer.filters.countries]
+    choices += [(str(y), f"year:{y}") for y in answer.filters.years]
+    return gr.update(choices=choices, value=[v for _, v in choices], visible=bool(choices))
+
+
+def _reply_text(answer: Answer, notice: str = "") -> str:
+    return _message(f"{notice}{answer.answer}\n\nSearched: {answer.resolved_query}")
+
+
+def _message(text: str) -> str:
+    """Chat text shown as text: the chat component interprets HTML, so it gets it escaped."""
+    return html.escape(text, quote=False)
+
+
+def _write(folder: Path, name: str, text: str) -> str:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
 def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
     assistant = assistant or Assistant(settings)
+    exports = Path(tempfile.mkdtemp(prefix="assistant-exports-"))
+
+    def reports() -> dict:
+        try:
+            return assistant.index.reports
+        except UserError:
+            return {}
 
     def ask_api(question: str, history: list[str] | None = None, k: int = 5) -> dict[str, Any]:
         """Answer a question with cited passages; the same JSON object as `assistant ask --json`."""
         return assistant.ask(question, history or [], k=k).model_dump(mode="json")
 
-    def respond(question: str, chat: list[dict], asked: list[str]):
+    def show(answer: Answer, turns: list[dict], session: str) -> tuple:
+        folder = exports / session
+        folder.mkdir(exist_ok=True)
+        md = _write(folder, "conversation.md", conversation_markdown(turns, reports()))
+        js = _write(folder, "answer.json", answer_json(turns[-1]))
+        return (answer_html(answer), chips(answer), cards_html(answer, reports()),
+                gr.update(value=md, visible=True), gr.update(value=js, visible=True), status_text(assistant))
+
+    def respond(question: str, chat: list[dict], asked: list[str], turns: list[dict], session: str,
+                request: gr.Request):
         question = (question or "").strip()
         if not question:
-            return gr.update(), gr.update(), asked, ""
+            return (gr.update(),) * 4 + (asked, turns, session) + (gr.update(),) * 6
         notice = ""
         if len(question) > MAX_QUESTION_CHARS:
             question = question[:MAX_QUESTION_CHARS]
             notice = f"(Your question was cut to {MAX_QUESTION_CHARS} characters.)\n\n"
+        session = session or (request.session_hash if request else None) or "default"
         try:
             answer = assistant.ask(question, asked, k=settings.k)
         except UserError as exc:
-            chat = chat + [{"role": "user", "content": question}, {"role": "assistant", "content": f"Error: {exc}"}]
-            return chat, "", asked, "", status_text(assistant)
-        chat = chat + [{"role": "user", "content": question},
-                       {"role": "assistant", "content": notice + _reply_text(answer)}]
-        return chat, cards_html(answer), asked + [question], "", status_text(assistant)
+            chat = chat + [{"role": "user", "content": _message(question)},
+                           {"role": "assistant", "content": _message(f"Error: {exc}")}]
+            return (chat, "", gr.update(), "", asked, turns, session, "", gr.update(), gr.update(), gr.update(),
+                    gr.update(), status_text(assistant))
+        turns = turns + [{**answer.model_dump(mode="json"), "_history": list(asked)}]
+        chat = chat + [{"role": "user", "content": _message(question)},
+                       {"role": "assistant", "content": _reply_text(answer, notice)}]
+        html_answer, chip_update, cards, md, js, line = show(answer, turns, session)
+        return (chat, html_answer, chip_update, "", asked + [question], turns, session, cards, md, js,
+                gr.update(value=[]), gr.update(value=None), line)
+
+    def refine(selected: list[str], picked_reports: list[str], year_from: Any, year_to: Any, chat: list[dict],
+               turns: list[dict], session: str):
+        """Ask the last question again with the chips the user kept and the report or years picked."""
+        if not turns:
+            return (gr.update(),) * 6 + (turns, chat, gr.update())
+        last = turns[-1]
+        countries = [v.split(":", 1)[1] for v in selected or [] if v.startswith("country:")]
+        years = [int(v.split(":", 1)[1]) for v in selected or [] if v.startswith("year:")]
+        try:
+            lo, hi = (int(year_from) if year_from not in (None, "") else None,
+                      int(year_to) if year_to not in (None, "") else None)
+        except (TypeError, ValueError):
+            raise gr.Error("years must be numbers such as 2021") from None
+        if lo or hi:
+            lo, hi = lo or hi, hi or lo
+            years = list(range(min(lo, hi), max(lo, hi) + 1))
+        try:
+            answer = assistant.ask(last["query"], last.get("_history", []), k=settings.k, countries=countries,
+                                   years=years, reports=picked_reports or None)
+        except UserError as exc:
+            raise gr.Error(str(exc)) from None
+        turns = turns[:-1] + [{**answer.model_dump(mode="json"), "_history": last.get("_history", [])}]
+        chat = chat[:-1] + [{"role": "assistant", "content": _reply_text(answer, "(Filters changed.) ")}]
+        html_answer, chip_update, cards, md, js, line = show(answer, turns, session)
+        return html_answer, chip_update, cards, md, js, line, turns, chat, gr.update()
 
     def new_conversation():
-        return [], "", [], ""
+        return ([], "", gr.update(choices=[], value=[], visible=False), "", [], [], "<p>Ask a question to see the "
+                "cited passages.</p>", gr.update(visible=False), gr.update(visible=False), gr.update(value=[]),
+                gr.update(value=None))
 
     with gr.Blocks(title="Policy reports assistant") as app:
         gr.Markdown("## Policy reports assistant\nAsk about asylum and integration policy in Europe; "
                     "every answer cites the report passages and the sources they rest on.")
-        asked = gr.State([])
+        asked, turns, session = gr.State([]), gr.State([]), gr.State("")
+        status = gr.Markdown(elem_id="status", render=False)
         with gr.Tab("Chat", id="chat-tab"), gr.Row():
-            with gr.Column(scale=5):
-                chat = gr.Chatbot(label="Conversation", height=420, render_markdown=False, elem_id="chat")
+            with gr.Column(scale=4):
+                chat = gr.Chatbot(label="Conversation", height=380, render_markdown=False, elem_id="chat")
                 question = gr.Textbox(label="Question", placeholder="e.g. What did Bulgaria do in 2023?",
                                       max_lines=4, elem_id="question")
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary", elem_id="ask")
                     clear = gr.Button("New conversation", elem_id="new-conversation")
                 gr.Examples(EXAMPLES, inputs=question, label="Example questions")
+                with gr.Row():
+                    export_md = gr.DownloadButton("Export conversation (.md)", visible=False, elem_id="export-md")
+                    export_json = gr.DownloadButton("Answer as JSON", visible=False, elem_id="export-json")
+                with gr.Accordion("Refine: reports and years", open=False, elem_id="refine"):
+                    picked = gr.Dropdown(choices=[(r.title, r.id) for r in reports().values()], multiselect=True,
+                                         label="Only these reports", elem_id="pick-reports")
+                    with gr.Row():
+                        year_from = gr.Number(label="From year", precision=0, elem_id="year-from")
+                        year_to = gr.Number(label="To year", precision=0, elem_id="year-to")
+                    apply = gr.Button("Apply", elem_id="apply-refine")
             with gr.Column(scale=6):
-                gr.Markdown("### Passages")
+                answer_box = gr.HTML("", elem_id="answer-panel")
+                chip_box = gr.CheckboxGroup(label="Understood (untick to remove)", choices=[], visible=False,
+                                            elem_id="chips")
                 cards = gr.HTML("<p>Ask a question to see the cited passages.</p>", elem_id="cards")
-        status = gr.Markdown(elem_id="status", render=False)
         sources_tab(settings, assistant, status, status_text)
+        load_evaluation, evaluation_outputs = evaluation_tab(settings)
         status.render()
+
+        outputs = [chat, answer_box, chip_box, question, asked, turns, session, cards, export_md, export_json,
+                   picked, year_from, status]
         for trigger in (question.submit, send.click):
-            trigger(respond, [question, chat, asked], [chat, cards, asked, question, status], api_visibility="private")
-        clear.click(new_conversation, None, [chat, cards, asked, question], api_visibility="private")
+            trigger(respond, [question, chat, asked, turns, session], outputs, api_visibility="private")
+        refine_outputs = [answer_box, chip_box, cards, export_md, export_json, status, turns, chat, question]
+        chip_box.input(refine, [chip_box, picked, year_from, year_to, chat, turns, session], refine_outputs,
+                       api_visibility="private")
+        apply.click(refine, [chip_box, picked, year_from, year_to, chat, turns, session], refine_outputs,
+                    api_visibility="private")
+        clear.click(new_conversation, None, [chat, answer_box, chip_box, question, asked, turns, cards, export_md,
+                                             export_json, picked, year_from], api_visibility="private")
         app.load(lambda: status_text(assistant), None, status, api_visibility="private")
+        app.load(load_evaluation, None, evaluation_outputs, api_visibility="private")
         gr.api(ask_api, api_name="ask")
+    app.queue(default_concurrency_limit=4)
     return app
+
+
+def warm_up(assistant: Assistant) -> threading.Thread:
+    """Load the index and the model in the background, so the first question is answered at once."""
+    def run() -> None:
+        try:
+            assistant.ask("What did Bulgaria do in 2023?")
+        except Exception:  # the page reports a missing or broken index itself
+            log.exception("warm-up failed")
+    thread = threading.Thread(target=run, name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def launch(settings: Settings, **kwargs: Any) -> tuple[Any, str, str]:
     """Start the app on settings.host:settings.port (127.0.0.1:7860 by default)."""
-    app = create_app(settings)
+    assistant = Assistant(settings)
+    warm_up(assistant)
+    app = create_app(settings, assistant)
     return app.launch(server_name=settings.host, server_port=settings.port, css=CSS, footer_links=["api"],
-                      **kwargs)
+                      max_file_size=50 * 1024 * 1024, **kwargs)

@@ -84,7 +84,8 @@ def topic_of(question: str) -> str:
     text = _country_pattern().sub(" ", question)
     text = _YEAR.sub(" ", text)
     text = _FILLER.sub(" ", text)
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s'-]", " ", text)).strip()
+    text = re.sub(r"[^\w\s'-]", " ", text)
+    return " ".join(w for w in text.split() if any(c.isalnum() for c in w))
 
 
 def _is_follow_up(question: str, countries: list[str], years: list[int]) -> bool:
@@ -144,3 +145,30 @@ def understand(question: str, history: list[str] | None = None, newest: int | No
     return Query(text=question, resolved=resolved, countries=countries or previous.countries,
                  years=years or previous.years, topic=topic_of(resolved),
                  places=places if countries else previous.places)
+
+
+def _strip(text: str, pattern: re.Pattern[str]) -> str:
+    text = re.sub(r"\b(in|during|since|from|for|of|between|after|before)\s+" + pattern.pattern, " ", text,
+                  flags=re.IGNORECASE)
+    text = pattern.sub(" ", text)
+    return re.sub(r"\s+([?.!,])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
+
+
+def with_filters(query: Query, countries: list[str] | None = None, years: list[int] | None = None) -> Query:
+    """The query with the user's own choice of countries and years (chips removed or changed): the
+    searched text drops what was removed and names what was added."""
+    text = query.resolved
+    new_countries = query.countries if countries is None else list(countries)
+    new_years = query.years if years is None else sorted(set(years))
+    if new_years != query.years:
+        for pattern in (_RANGE, _SINCE, _BEFORE, _RELATIVE, _YEAR):
+            text = _strip(text, pattern)
+        if new_years:
+            text = f"{text.rstrip('?.! ')} in {_year_text(new_years)}?"
+    if new_countries != query.countries:
+        text = _strip(text, _country_pattern())
+        if new_countries:
+            text = f"{text.rstrip('?.! ')} in {' and '.join(country_name(c) for c in new_countries)}?"
+    places = [c for c in query.places if c in new_countries] if countries is None else new_countries
+    return Query(text=query.text, resolved=text, countries=new_countries, years=new_years,
+                 topic=topic_of(text), places=places)

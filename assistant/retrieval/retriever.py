@@ -77,7 +77,8 @@ def _diversify(hits: list[Hit], k: int) -> list[Hit]:
 
 
 def rank(index: IndexData, query: Query, query_vector: np.ndarray, k: int, candidates: int,
-         mode: str = "hybrid+meta", weights: FusionWeights | None = None) -> Ranking:
+         mode: str = "hybrid+meta", weights: FusionWeights | None = None,
+         sources: set[str] | None = None) -> Ranking:
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     weights = weights or FusionWeights()
@@ -98,6 +99,9 @@ def rank(index: IndexData, query: Query, query_vector: np.ndarray, k: int, candi
     if constrained and n <= 100_000:  # a matching passage outside both lists still counts
         listed = set(order)
         order = order + [r for r in range(n) if r not in listed]
+    if sources is not None:  # the user picked reports: search only those
+        order = [r for r in (order + [r for r in range(n) if r not in set(order)])
+                 if index.passages[r].source in sources]
     cosine = dict(dense_hits)
     cosine.update(_cosines(index, [r for r in order if r not in cosine], query_vector))
     hits = []

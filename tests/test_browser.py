@@ -1,0 +1,200 @@
+"""The web chat in a real browser: Debian's chromium, headless, driven by Playwright.
+
+Each test saves a screenshot under test-artifacts/; the time from Enter to the first answer is
+logged (test-artifacts/timings.txt), not asserted.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+from tests.conftest import ROOT
+from ui.app import CSS, create_app
+
+pytestmark = pytest.mark.slow
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+XSS = ('<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> '
+       '[click me](javascript:window.__xss=3) <svg onload="window.__xss=4">')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(settings: Settings):
+    port = _free_port()
+    app = create_app(settings)
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    return app, f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def url(settings: Settings):
+    app, address = _serve(settings)
+    yield address
+    app.close()
+
+
+@pytest.fixture()
+def page(browser, url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("#question textarea")
+    yield page
+    context.close()
+
+
+def ask(page, question: str) -> float:
+    before = page.locator("#chat .message").count() if page.locator("#chat .message").count() else 0
+    page.fill("#question textarea", question)
+    started = time.perf_counter()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "([n, q]) => document.querySelectorAll('#chat .message').length > n && "
+        "document.querySelector('#answer-panel .searched') !== null", arg=[before, question], timeout=60_000)
+    page.wait_for_selector("#card-1", timeout=60_000)
+    seconds = time.perf_counter() - started
+    page.wait_for_timeout(300)
+    return seconds
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def chip_labels(page) -> list[str]:
+    return [t.strip() for t in page.locator("#chips label").all_inner_texts()]
+
+
+def test_conversation_chips_and_citations(page):
+    seconds = ask(page, "What did Bulgaria do in 2023?")
+    with (ARTIFACTS / "timings.txt").open("a") as fh:
+        fh.write(f"first answer after Enter: {seconds:.3f} s\n")
+    print(f"first answer after Enter: {seconds:.3f} s")
+    first = page.locator("#card-1")
+    assert "Asylum Report 2024" in first.inner_text()
+    assert "In Bulgaria, a forum on" in first.inner_text()
+    assert [n.get_attribute("data-note") for n in first.locator("li[data-note]").all()] == ["898", "899"]
+    assert "Searched: What did Bulgaria do in 2023?" in page.inner_text("#answer-panel")
+    assert chip_labels(page) == ["Bulgaria", "2023"]
+    assert first.locator("mark").count() > 0, "the query's terms are highlighted"
+    shot(page, "01-bulgaria-2023")
+    page.locator("#answer-panel a.cite").first.click()
+    page.wait_for_function("() => location.hash === '#card-1'")
+
+    ask(page, "And in 2017?")
+    assert "Searched: What did Bulgaria do in 2017?" in page.inner_text("#answer-panel")
+    assert "In February 2017" in page.inner_text("#card-1")
+    assert chip_labels(page) == ["Bulgaria", "2017"]
+    shot(page, "02-and-in-2017")
+
+    before = {page.locator(f"#card-{i}").get_attribute("data-source") for i in range(1, 6)}
+    page.locator("#chips label", has_text="2017").click()  # untick the year: results widen
+    page.wait_for_function("() => !document.querySelector('#answer-panel').innerText.includes('2017?')", timeout=30_000)
+    page.wait_for_timeout(500)
+    assert chip_labels(page) == ["Bulgaria"]
+    assert "Searched: What did Bulgaria do?" in page.inner_text("#answer-panel")
+    after = {page.locator(f"#card-{i}").get_attribute("data-source") for i in range(1, 6)}
+    assert len(after) >= 2 and after >= {"integra-good-practices", "euaa-ar-2024"}, (before, after)
+    shot(page, "03-year-chip-removed")
+
+
+def test_unanswerable_question_shows_the_empty_state(page):
+    ask(page, "What did Latvia do in 2023?")
+    assert page.locator("#empty-state").is_visible()
+    assert "No passage in the reports answers this" in page.inner_text("#empty-state")
+    assert page.locator("#possibly-related").is_visible()
+    shot(page, "04-empty-state")
+
+
+def test_question_text_is_inert(page):
+    ask(page, "What did Bulgaria do in 2023? " + XSS)
+    assert page.evaluate("() => window.__xss") is None
+    assert "<script>window.__xss = 1</script>" in page.inner_text("#chat")
+    assert page.locator("#chat img, #answer-panel img, #cards img, #cards script").count() == 0
+    shot(page, "05-xss-question")
+
+
+def test_exports_and_copy_citation(page):
+    ask(page, "Which handbook was drafted for local authorities in Croatia?")
+    with page.expect_download() as download:
+        page.click("#export-md")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## 1. Which handbook was drafted for local authorities in Croatia?" in text
+    assert "Note 1172:" in text and "Reference: European Union Agency for Asylum (EUAA) (2022) Asylum Report 2022." in text
+    with page.expect_download() as download:
+        page.click("#export-json")
+    assert '"resolved_query"' in Path(download.value.path()).read_text(encoding="utf-8")
+    cite = page.locator("#card-1 button.copy").get_attribute("data-citation")
+    assert cite.startswith("European Union Agency for Asylum (EUAA) (2022) Asylum Report 2022.")
+
+
+def test_refine_by_report_and_years(page):
+    ask(page, "What did Croatia do?")
+    page.click("#refine")
+    page.locator("#year-from input").fill("2021")
+    page.locator("#year-to input").fill("2021")
+    page.click("#apply-refine")
+    page.wait_for_function("() => document.querySelector('#answer-panel').innerText.includes('2021')", timeout=30_000)
+    page.wait_for_timeout(500)
+    assert chip_labels(page) == ["Croatia", "2021"]
+    assert page.locator("#card-1").get_attribute("data-source") == "euaa-ar-2022"
+    shot(page, "06-refined")
+
+
+def test_evaluation_tab_shows_table_plot_and_failures(page):
+    page.get_by_role("tab", name="Evaluation").click()
+    page.wait_for_selector("#eval-modes table", timeout=30_000)
+    page.wait_for_timeout(1500)
+    assert "hybrid+meta" in page.inner_text("#eval-modes")
+    assert page.locator("#eval-plot canvas, #eval-plot svg").count() > 0
+    assert page.locator("#eval-failed table").count() == 1
+    shot(page, "07-evaluation")
+
+
+def test_report_text_renders_inert(browser, corpus_copy: Path, tmp_path: Path):
+    from assistant.index.build import build_index
+
+    (corpus_copy / "hostile.md").write_text(
+        "# Hostile report\n\nIn 2024, Lisbon opened a shelter " + XSS + " for refugees.[1](#)\n\n"
+        "[1](#) Source <script>window.__xss=5</script> [x](javascript:window.__xss=6) <https://example.org/a>\n")
+    settings = Settings(corpus=corpus_copy, index=tmp_path / "index")
+    build_index(settings, progress=False)
+    app, address = _serve(settings)
+    try:
+        page = browser.new_page()
+        page.goto(address)
+        page.wait_for_selector("#question textarea")
+        ask(page, "What did Lisbon open in 2024?")
+        assert page.evaluate("() => window.__xss") is None
+        assert "window.__xss = 1" in page.inner_text("#cards")
+        assert page.locator("#cards img, #cards script, #cards svg, #cards a[href^='javascript']").count() == 0
+        shot(page, "08-xss-report")
+        page.close()
+    finally:
+        app.close()

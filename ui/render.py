@@ -1,0 +1,146 @@
+"""HTML and Markdown for the web chat, from an Answer. Every piece of report or user text is escaped
+here: it renders as text, never as HTML or script, and only http(s) URLs become links."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from urllib.parse import unquote
+
+from assistant.geo import country_name
+from assistant.models import Answer, PassageHit, Report
+
+_TERM_STOP = set("""what which when where does with from that this have were been into about their there these those
+they them than then also only some such more most other over under between after before since during while
+report reports passage passages question""".split())
+
+
+def link(url: str | None, label: str | None = None) -> str:
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return html.escape(label or url or "")
+    return (f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
+            f"{html.escape(label or url)}</a>")
+
+
+def note_html(text: str, urls: list[str]) -> str:
+    """A note's text with its URLs as links, labelled readably (percent-encoding decoded)."""
+    pieces, pos = [], 0
+    for url in sorted(urls, key=text.find):
+        at = text.find(url, pos)
+        if at < 0:
+            continue
+        label = unquote(url)
+        label = label if len(label) <= 90 else label[:87] + "..."
+        pieces += [html.escape(text[pos:at]), link(url, label)]
+        pos = at + len(url)
+    return "".join(pieces) + html.escape(text[pos:])
+
+
+def terms(query: str) -> list[str]:
+    """The query's words worth highlighting: four letters or more, not question words."""
+    words = re.findall(r"[^\W\d_]{4,}", query)
+    return list(dict.fromkeys(w for w in words if w.lower() not in _TERM_STOP))
+
+
+def highlight(text: str, words: list[str]) -> str:
+    """Escaped text with the query's words (and their inflections) marked."""
+    if not words:
+        return html.escape(text)
+    stems = [re.escape(w[:-1] if len(w) > 5 else w) for w in words]
+    pattern = re.compile(r"\b(" + "|".join(stems) + r")\w*", re.IGNORECASE)
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out += [html.escape(text[pos:m.start()]), f"<mark>{html.escape(m.group(0))}</mark>"]
+        pos = m.end()
+    return "".join(out) + html.escape(text[pos:])
+
+
+def when(report: Report | None, year: int | None) -> str:
+    if report is not None and (report.period_start or report.period_end):
+        start, end = report.period_start or report.period_end, report.period_end or report.period_start
+        period = str(start) if start == end else f"{start}-{end}"
+        return f"{year}, covering {period}" if year else f"covering {period}"
+    return str(year) if year else ""
+
+
+def citation(hit: PassageHit, report: Report | None) -> str:
+    """A reference a person can paste: publisher, year, title, section."""
+    src = hit.source
+    parts = [report.publisher if report and report.publisher else None,
+             f"({src.year})" if src.year else "(n.d.)", f"{src.title}.", f"Section: {src.section}." if src.section else None,
+             src.url]
+    return " ".join(p for p in parts if p)
+
+
+def answer_html(answer: Answer) -> str:
+    """The answer with its [P1] markers as links to the cards, what was searched, and the empty state."""
+    text = html.escape(answer.answer)
+    text = re.sub(r"\[P(\d+)\]", r'<a class="cite" href="#card-\1" data-card="\1">[P\1]</a>', text)
+    empty = ""
+    if answer.abstained:
+        empty = ('<div class="empty" id="empty-state"><strong>No passage in the reports answers this.</strong> '
+                 "The passages below are the nearest ones, shown as possibly related.</div>")
+    understood = []
+    if answer.filters.countries:
+        understood.append(", ".join(country_name(c) for c in answer.filters.countries))
+    if answer.filters.years:
+        understood.append(", ".join(str(y) for y in answer.filters.years))
+    searched = html.escape(answer.resolved_query) + (f" <span class='understood'>({html.escape('; '.join(understood))})</span>"
+                                                      if understood else "")
+    return (f'<div class="answer" id="answer">{empty}<p class="answer-text">{text}</p>'
+            f'<p class="searched">Searched: {searched}</p></div>')
+
+
+def cards_html(answer: Answer, reports: dict[str, Report] | None = None) -> str:
+    """The cited passages as cards, in rank order."""
+    reports = reports or {}
+    if not answer.passages:
+        return "<p>No passages.</p>"
+    words = terms(answer.resolved_query)
+    parts = ['<div class="cards">']
+    if answer.abstained:
+        parts.append('<div class="related" id="possibly-related">Possibly related</div>')
+    for hit in answer.passages:
+        src, report = hit.source, reports.get(hit.source.id)
+        meta = " · ".join(x for x in [html.escape(src.section or ""), html.escape(when(report, src.year)),
+                                      link(src.url, "source") if src.url else ""] if x)
+        notes = ""
+        if hit.footnotes:
+            items = "".join(f'<li data-note="{html.escape(n.number)}"><span class="num">{html.escape(n.number)}.</span> '
+                            f"{note_html(n.text, n.urls)}</li>" for n in hit.footnotes)
+            notes = (f'<details class="notes" open><summary>Notes ({len(hit.footnotes)})</summary>'
+                     f'<ol class="notes">{items}</ol></details>')
+        cite = html.escape(citation(hit, report), quote=True)
+        parts.append(
+            f'<div class="card" id="card-{hit.rank}" data-chunk="{html.escape(hit.chunk_id)}" data-source="{html.escape(src.id)}">'
+            f'<h4>[P{hit.rank}] {html.escape(src.title)}</h4><div class="meta">{meta}</div>'
+            f'<div class="text">{highlight(hit.text, words)}</div>{notes}'
+            f'<button class="copy" data-citation="{cite}" '
+            f'onclick="navigator.clipboard && navigator.clipboard.writeText(this.dataset.citation);'
+            f'this.textContent=\'Copied\'">Copy citation</button>'
+            f'<div class="citation" hidden>{html.escape(citation(hit, report))}</div></div>'
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def conversation_markdown(turns: list[dict], reports: dict[str, Report] | None = None) -> str:
+    """The whole conversation: each question, what was searched, the answer, every passage and its notes."""
+    reports = reports or {}
+    lines = ["# Conversation with the policy reports assistant", ""]
+    for n, turn in enumerate(turns, start=1):
+        answer = Answer.model_validate(turn)
+        lines += [f"## {n}. {answer.query}", "", f"Searched: {answer.resolved_query}", "", answer.answer, ""]
+        for hit in answer.passages:
+            lines += [f"### [P{hit.rank}] {hit.source.title}" + (f" — {hit.source.section}" if hit.source.section else ""),
+                      "", f"Reference: {citation(hit, reports.get(hit.source.id))}", "", hit.text, ""]
+            for note in hit.footnotes:
+                lines.append(f"- Note {note.number}: {note.text}")
+            if hit.footnotes:
+                lines.append("")
+    return "\n".join(lines)
+
+
+def answer_json(turn: dict) -> str:
+    return json.dumps(turn, ensure_ascii=False, indent=1)
