@@ -152,6 +152,7 @@ def test_exports_and_copy_citation(page):
     assert '"resolved_query"' in Path(download.value.path()).read_text(encoding="utf-8")
     cite = page.locator("#card-1 button.copy").get_attribute("data-citation")
     assert cite.startswith("European Union Agency for Asylum (EUAA) (2022) Asylum Report 2022.")
+    shot(page, "09-exports")
 
 
 def test_refine_by_report_and_years(page):
