@@ -59,6 +59,7 @@ class Passage(BaseModel):
     text: str
     footnotes: list[Note] = Field(default_factory=list)
     countries: list[str] = Field(default_factory=list)
+    lead_countries: list[str] = Field(default_factory=list)  # in its heading or first sentence: its subject
     years: list[int] = Field(default_factory=list)
     n_tokens: int = 0
 

@@ -25,12 +25,14 @@ import os
 import re
 import shutil
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import UserError
 from assistant.models import Passage, Report
 from assistant.retrieval import lexical
+from assistant.retrieval.metadata import MetadataIndex
 
 if TYPE_CHECKING:
     import faiss
@@ -57,6 +59,10 @@ class IndexData:
     @property
     def stamp(self) -> str:
         return self.version
+
+    @cached_property
+    def metadata(self) -> MetadataIndex:
+        return MetadataIndex(self.passages, self.reports)
 
     def newest_year(self) -> int | None:
         """The newest publication year of the reports ("last year" is the year before it)."""

@@ -21,8 +21,9 @@ from assistant.ingest.footnotes import MARK_CLOSE, MARK_OPEN, take_placeholders
 from assistant.ingest.layout import Block
 from assistant.models import Passage
 
-SPLITTER_VERSION = "4"
+SPLITTER_VERSION = "5"
 ORPHAN_SECTION = "Notes not cited in the text"
+_FIRST = re.compile(r"(?<=[.!?])\s")
 # A line that belongs to the passage before it: "(Source: ...)", "Source: ...", "(Photo: ...)", "(Working ...)".
 _ATTACHED = re.compile(r"^\(|^(source|photo)\b", re.IGNORECASE)
 _SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?;:])\s+", r"(?<=,)\s+", r"\s+", ""]
@@ -142,6 +143,7 @@ class PassageSplitter:
                 text=text,
                 footnotes=notes,
                 countries=countries_in(embed),
+                lead_countries=countries_in(" ".join(heading_path) + "\n" + _FIRST.split(text, maxsplit=1)[0]),
                 years=years_in(text),
                 n_tokens=self.counter.full(embed),
             ))

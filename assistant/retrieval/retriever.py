@@ -13,12 +13,10 @@ abstention threshold is calibrated on.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.geo import countries_in
 from assistant.index.store import IndexData
 from assistant.models import Passage
 from assistant.retrieval import dense, lexical
@@ -54,18 +52,6 @@ class FusionWeights:
     k: float = 60.0
 
 
-def _prominent(passage: Passage, countries: list[str]) -> bool:
-    first = re.split(r"(?<=[.!?])\s", passage.text, maxsplit=1)[0]
-    return bool(set(countries) & set(countries_in(" ".join(passage.heading_path) + "\n" + first)))
-
-
-def _cosines(index: IndexData, rows: list[int], query_vector: np.ndarray) -> dict[int, float]:
-    if not rows:
-        return {}
-    vectors = np.vstack([index.dense.reconstruct(int(r)) for r in rows])
-    return dict(zip(rows, (vectors @ query_vector).tolist()))
-
-
 def _diversify(hits: list[Hit], k: int) -> list[Hit]:
     """For a question spanning years: the best hit of each report first, then the rest in order."""
     firsts, rest, seen = [], [], set()
@@ -76,44 +62,66 @@ def _diversify(hits: list[Hit], k: int) -> list[Hit]:
     return sorted(leading, key=hits.index) + [h for h in hits if h not in leading]
 
 
+def _top(scores: np.ndarray, n: int) -> list[int]:
+    """Rows of the n highest positive scores, best first (argpartition: no full sort)."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > n:
+        positive = positive[np.argpartition(-scores[positive], n - 1)[:n]]
+    return [int(r) for r in positive[np.argsort(-scores[positive], kind="stable")]]
+
+
 def rank(index: IndexData, query: Query, query_vector: np.ndarray, k: int, candidates: int,
          mode: str = "hybrid+meta", weights: FusionWeights | None = None,
          sources: set[str] | None = None) -> Ranking:
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     weights = weights or FusionWeights()
-    n = index.dense.ntotal
-    depth = min(n, max(candidates, k))
-    dense_hits = dense.search(index.dense, query_vector, depth)
+    meta = index.metadata
+    ef = index.meta.get("dense", {}).get("ef_search")
+    depth = min(index.dense.ntotal, max(candidates, k))
+    allowed = meta.reports(sources) if sources is not None else None
+    allowed_rows = np.flatnonzero(allowed) if allowed is not None else None
+
+    dense_hits = dense.search(index.dense, query_vector, depth, allowed_rows, ef)
     dense_rows = [row for row, _ in dense_hits]
     bm25 = lexical.scores(index.lexical, query.resolved, index.passages)
-    top = np.argsort(-bm25, kind="stable")[:depth]
-    bm25_rows = [int(r) for r in top if bm25[r] > 0]
+    if allowed is not None:
+        bm25 = np.where(allowed, bm25, 0)
+    bm25_rows = _top(bm25, depth)
     if mode == "dense":
         order = dense_rows
     elif mode == "bm25":
-        order = bm25_rows + [r for r in dense_rows if r not in set(bm25_rows)]
+        listed = set(bm25_rows)
+        order = bm25_rows + [r for r in dense_rows if r not in listed]
     else:
         order = reciprocal_rank_fusion([dense_rows, bm25_rows], [weights.dense, weights.bm25], k=weights.k)
+
     constrained = mode == "hybrid+meta" and bool(query.countries or query.years)
-    if constrained and n <= 100_000:  # a matching passage outside both lists still counts
+    n = index.dense.ntotal
+    country = meta.countries(query.countries) if query.countries else np.ones(n, dtype=bool)
+    own = meta.own_years(query.years) if query.years else np.zeros(n, dtype=bool)
+    period = meta.period(query.years) if query.years else np.zeros(n, dtype=bool)
+    year = (own | period) if query.years else np.ones(n, dtype=bool)
+    lead = meta.lead(query.countries) if query.countries else np.zeros(n, dtype=bool)
+    if constrained:
+        # The best passages that match the constraints, even outside both lists: dense search restricted
+        # to them by an ID selector, and BM25 scores masked to them.
         listed = set(order)
-        order = order + [r for r in range(n) if r not in listed]
-    if sources is not None:  # the user picked reports: search only those
-        order = [r for r in (order + [r for r in range(n) if r not in set(order)])
-                 if index.passages[r].source in sources]
+        for mask in ([country & year, country] if query.countries else [year]):
+            if allowed is not None:
+                mask = mask & allowed
+            rows = np.flatnonzero(mask)
+            extra = [r for r, _ in dense.search(index.dense, query_vector, depth, rows, ef)]
+            extra += _top(np.where(mask, bm25, 0), depth)
+            for r in extra:
+                if r not in listed:
+                    order.append(r)
+                    listed.add(r)
     cosine = dict(dense_hits)
-    cosine.update(_cosines(index, [r for r in order if r not in cosine], query_vector))
-    hits = []
-    asked = set(query.years)
-    for row in order:
-        passage = index.passages[row]
-        own = bool(asked & set(passage.years))
-        period = bool(asked & set(index.reports[passage.source].period_years()))
-        country = bool(set(query.countries) & set(passage.countries)) if query.countries else True
-        hits.append(Hit(passage=passage, score=cosine[row], country_match=country,
-                        year_match=(own or period) if asked else True, own_year_match=own, period_match=period,
-                        prominent=country and bool(query.countries) and _prominent(passage, query.countries)))
+    cosine.update(dense.cosines(index.dense, [r for r in order if r not in cosine], query_vector))
+    hits = [Hit(passage=index.passages[r], score=cosine[r], country_match=bool(country[r]),
+                year_match=bool(year[r]), own_year_match=bool(own[r]), period_match=bool(period[r]),
+                prominent=bool(lead[r])) for r in order]
     if constrained:
         # Who before when: a passage about the asked country outranks one that only matches the year;
         # then a passage where the country is the subject (heading, first sentence) before a mere
@@ -126,8 +134,8 @@ def rank(index: IndexData, query: Query, query_vector: np.ndarray, k: int, candi
             hits = _diversify(matching, k) + [h for h in hits if not (h.country_match and h.year_match)]
     top_hits = hits[:k]
     # Countries named as places decide ("Syrian refugees in Canada" is about Canada).
-    asked_countries = set(query.places or query.countries)
-    country_known = not asked_countries or any(asked_countries & set(p.countries) for p in index.passages)
+    asked_countries = query.places or query.countries
+    country_known = not asked_countries or any(meta.knows(c) for c in asked_countries)
     met = bool(top_hits) and top_hits[0].country_match and top_hits[0].year_match
     best = max((h.score for h in top_hits), default=-1.0)
     return Ranking(hits=top_hits, best_score=best, constraints_met=met, country_known=country_known)

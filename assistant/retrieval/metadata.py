@@ -1,0 +1,56 @@
+"""Passage metadata as arrays, so country and year constraints are set operations in NumPy, never a
+Python loop over every passage: rows by country, by country in the lead (heading or first sentence),
+by year named, and by report (whose reporting period gives the period match)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from assistant.models import Passage, Report
+
+
+class MetadataIndex:
+    def __init__(self, passages: list[Passage], reports: dict[str, Report]) -> None:
+        self.n = len(passages)
+        by_country, by_lead, by_year, by_report = (defaultdict(list) for _ in range(4))
+        for row, p in enumerate(passages):
+            for c in p.countries:
+                by_country[c].append(row)
+            for c in p.lead_countries:
+                by_lead[c].append(row)
+            for y in p.years:
+                by_year[y].append(row)
+            by_report[p.source].append(row)
+        as_arrays = lambda d: {k: np.asarray(v, dtype=np.int64) for k, v in d.items()}  # noqa: E731
+        self.by_country, self.by_lead = as_arrays(by_country), as_arrays(by_lead)
+        self.by_year, self.by_report = as_arrays(by_year), as_arrays(by_report)
+        self.periods = {rid: set(r.period_years()) for rid, r in reports.items()}
+
+    def _mask(self, table: dict, keys) -> np.ndarray:
+        mask = np.zeros(self.n, dtype=bool)
+        for key in keys:
+            rows = table.get(key)
+            if rows is not None:
+                mask[rows] = True
+        return mask
+
+    def countries(self, codes: list[str]) -> np.ndarray:
+        return self._mask(self.by_country, codes)
+
+    def lead(self, codes: list[str]) -> np.ndarray:
+        return self._mask(self.by_lead, codes)
+
+    def own_years(self, years: list[int]) -> np.ndarray:
+        return self._mask(self.by_year, years)
+
+    def period(self, years: list[int]) -> np.ndarray:
+        wanted = set(years)
+        return self._mask(self.by_report, [rid for rid, period in self.periods.items() if period & wanted])
+
+    def reports(self, ids: set[str]) -> np.ndarray:
+        return self._mask(self.by_report, ids)
+
+    def knows(self, code: str) -> bool:
+        return code in self.by_country
