@@ -51,7 +51,8 @@ class Assistant:
 
     def _check_model(self, index: IndexData) -> None:
         built = index.meta.get("model", {})
-        if built.get("name") != self.embedder.name or built.get("sha256") != self.embedder.weights_sha256:
+        if (built.get("name") != self.embedder.name or built.get("sha256") != self.embedder.weights_sha256
+                or built.get("backend", "torch") != self.embedder.backend):
             raise UserError(
                 f"the index in {self.settings.index} was built with model {built.get('name')} "
                 f"({str(built.get('sha256'))[:12]}...), not {self.embedder.name} "

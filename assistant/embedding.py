@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 _loaded: dict[tuple[str, str], SentenceTransformer] = {}
+_onnx: dict[tuple[str, str], object] = {}
 _lock = threading.Lock()
 
 
@@ -61,6 +62,8 @@ class Embedder:
         self.device = settings.device
         self.batch_size = settings.batch_size
         self.expected_sha256 = settings.expected_sha256()
+        self.backend = settings.backend
+        self.onnx_cache = settings.model_cache
 
     @cached_property
     def model_dir(self) -> Path:
@@ -152,14 +155,34 @@ class Embedder:
             self.model.get_sentence_embedding_dimension()
         return int(dim)
 
+    @property
+    def onnx(self):
+        """The ONNX Runtime encoder (backend onnx or onnx-int8), exported from these weights on first use."""
+        key = (str(self.model_dir), self.backend)
+        with _lock:
+            if key not in _onnx:
+                self.verify()
+                _offline()
+                from assistant.onnx_backend import OnnxEncoder
+
+                _onnx[key] = OnnxEncoder(self.model_dir, self.onnx_cache / self.weights_sha256[:16],
+                                         quantized=self.backend == "onnx-int8", max_seq_length=self.max_seq_length)
+            return _onnx[key]
+
+    @property
+    def tokenizer(self):
+        return self.model.tokenizer if self.backend == "torch" else self.onnx.tokenizer
+
     def count_tokens(self, text: str) -> int:
         """Tokens of a text as the model's tokenizer counts them, without special tokens."""
-        return len(self.model.tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"])
+        return len(self.tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"])
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Unit-length float32 embeddings, one row per text."""
         import numpy as np
 
+        if self.backend != "torch":
+            return np.ascontiguousarray(self.onnx.encode(texts, self.batch_size), dtype="float32")
         vectors = self.model.encode(
             texts, batch_size=self.batch_size, convert_to_numpy=True, normalize_embeddings=True,
             show_progress_bar=progress,
@@ -167,5 +190,5 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype="float32")
 
     def identity(self) -> dict[str, object]:
-        return {"name": self.name, "sha256": self.weights_sha256, "dim": self.dimension,
+        return {"name": self.name, "sha256": self.weights_sha256, "backend": self.backend, "dim": self.dimension,
                 "max_seq_length": self.max_seq_length}

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         description="Expected sha256 of the model's weights file; checked at load. Defaults to the official "
         "hash for all-MiniLM-L6-v2; for other models the check runs only when this is set.",
     )
+    backend: str = Field("torch", pattern=r"^(torch|onnx|onnx-int8)$",
+                         description="Embedding backend: torch, onnx, or onnx-int8 (exported locally from the same "
+                         "weights on first use, into model_cache).")
+    model_cache: Path = Field(Path.home() / ".cache" / "policy-assistant" / "onnx",
+                              description="Where the ONNX backends keep the models they export.")
     device: str = Field("cpu", description="Torch device for the embedding model (cpu, cuda).")
     batch_size: int = Field(32, ge=1, le=4096, description="Passages per embedding batch.")
     chunk_tokens: int = Field(
@@ -41,6 +46,8 @@ class Settings(BaseSettings):
         description="Largest passage, in model tokens, including its section heading; capped at the "
         "model's maximum sequence length.",
     )
+    hnsw_above: int = Field(250_000, ge=1, description="From this many passages on, the dense index is HNSW "
+                            "(approximate, fast) instead of flat (exact); chosen from the benchmark.")
     k: int = Field(5, ge=1, le=100, description="Passages returned per question.")
     candidates: int = Field(100, ge=1, le=10000, description="Dense hits considered before re-ranking.")
     mode: str = Field("hybrid+meta", pattern=r"^(bm25|dense|hybrid|hybrid\+meta)$",

@@ -179,7 +179,8 @@ def _previous(settings: Settings, embedder: Embedder, splitter: PassageSplitter,
         log.warning("the current index cannot be reused (%s); building from scratch", exc)
         return None
     model = previous.meta.get("model", {})
-    if model.get("name") != embedder.name or model.get("sha256") != embedder.weights_sha256:
+    if (model.get("name") != embedder.name or model.get("sha256") != embedder.weights_sha256
+            or model.get("backend", "torch") != embedder.backend):
         raise UserError(f"the index in {settings.index} was built with model {model.get('name')} "
                         f"({str(model.get('sha256'))[:12]}...), this one is {embedder.name} "
                         f"({embedder.weights_sha256[:12]}...); run `assistant index --full` to rebuild with it")
@@ -246,7 +247,7 @@ def build_index(settings: Settings, progress: bool = True, full: bool = False,
                                 reused=len(passages), removed=0, skipped=ingested.skipped,
                                 seconds=round(time.perf_counter() - started, 2), index=str(settings.index),
                                 version=previous.version, changed=False, details=ingested.details)
-        cache = EmbeddingCache(settings.index, embedder.weights_sha256, embedder.dimension)
+        cache = EmbeddingCache(settings.index, f"{embedder.weights_sha256[:16]}-{embedder.backend}", embedder.dimension)
         vectors, embedded = _embed(ingested, embedder, cache, progress, on_progress, use_cache=not full)
         meta = {
             "model": embedder.identity(),
@@ -257,7 +258,7 @@ def build_index(settings: Settings, progress: bool = True, full: bool = False,
             if on_progress:
                 on_progress("write", 0, 1)
             version = store.write(settings.index, meta, ingested.reports, passages, vectors, ingested.documents,
-                                  {"reports": ingested.files})
+                                  {"reports": ingested.files}, hnsw_above=settings.hnsw_above)
             bar.update(1)
         if on_progress:
             on_progress("done", 1, 1)

@@ -22,8 +22,8 @@ def text_key(text: str) -> str:
 
 
 class EmbeddingCache:
-    def __init__(self, index_dir: Path, model_sha256: str, dim: int) -> None:
-        self.folder = index_dir / "cache" / model_sha256[:16]
+    def __init__(self, index_dir: Path, model_key: str, dim: int) -> None:
+        self.folder = index_dir / "cache" / model_key  # weights hash and backend: vectors differ by backend
         self.dim = dim
         self._vectors: dict[str, np.ndarray] = {}
         self._loaded = False

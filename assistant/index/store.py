@@ -114,8 +114,27 @@ def _point_current(index_dir: Path, version: str) -> None:
     _fsync_dir(index_dir)
 
 
+def dense_index(vectors: np.ndarray, hnsw_above: int = 250_000, m: int = 32, ef_construction: int = 100,
+                ef_search: int = 128) -> tuple[faiss.Index, dict[str, Any]]:
+    """Exact inner product while it is fast enough; HNSW (approximate) from ``hnsw_above`` vectors on."""
+    import faiss
+
+    dim = vectors.shape[1]
+    if len(vectors) < hnsw_above:
+        index = faiss.IndexFlatIP(dim)
+        info = {"kind": "flat"}
+    else:
+        index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = ef_construction
+        index.hnsw.efSearch = ef_search
+        info = {"kind": "hnsw", "m": m, "ef_construction": ef_construction, "ef_search": ef_search}
+    index.add(vectors)
+    return index, info
+
+
 def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages: list[Passage],
-          vectors: np.ndarray, documents: dict[str, dict[str, Any]], manifest: dict[str, Any]) -> str:
+          vectors: np.ndarray, documents: dict[str, dict[str, Any]], manifest: dict[str, Any],
+          hnsw_above: int = 250_000) -> str:
     """Write a new version, check it, switch to it, prune old ones; returns the new version's name."""
     import faiss
 
@@ -129,15 +148,14 @@ def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages
     version = f"v{(int(existing[-1][1:]) + 1 if existing else 1):04d}"
     staging = root / f".tmp-{version}-{os.getpid()}"
     staging.mkdir()
-    dense = faiss.IndexFlatIP(vectors.shape[1])
-    dense.add(vectors)
+    dense, dense_info = dense_index(vectors, hnsw_above)
     faiss.write_index(dense, str(staging / DENSE))
     lexical.build(passages, staging / LEXICAL)
     _write_file(staging / PASSAGES, "".join(p.model_dump_json() + "\n" for p in passages))
     _write_file(staging / REPORTS, json.dumps([r.model_dump() for r in reports], ensure_ascii=False, indent=1))
     _write_file(staging / DOCUMENTS, json.dumps(documents, ensure_ascii=False, indent=1))
     _write_file(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
-    meta = {**meta, "format": FORMAT_VERSION, "version": version, "passages": len(passages),
+    meta = {**meta, "dense": dense_info, "format": FORMAT_VERSION, "version": version, "passages": len(passages),
             "reports": len(reports)}
     _write_file(staging / META, json.dumps(meta, ensure_ascii=False, indent=1))
     _fsync_dir(staging)
@@ -157,7 +175,7 @@ def verify(folder: Path, vectors: np.ndarray | None = None) -> IndexData:
     data = _read_folder(folder)
     if data.passages:
         probe = data.dense.reconstruct(0) if vectors is None else vectors[0]
-        scores, _ = data.dense.search(probe.reshape(1, -1), 1)
+        scores, _ = data.dense.search(probe.reshape(1, -1), 1)  # HNSW finds an exact duplicate too
         if abs(float(scores[0][0]) - float(probe @ probe)) > 1e-3:
             raise UserError(f"new index in {folder} failed its probe search; the previous version stays")
     return data

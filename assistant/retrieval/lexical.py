@@ -58,19 +58,27 @@ def acronyms(text: str) -> list[str]:
     return [a for a in dict.fromkeys(_ACRONYM.findall(text)) if len(a) >= 3]
 
 
-def scores(retriever: bm25s.BM25, query: str, passages: list[Passage] | None = None) -> np.ndarray:
+def acronym_rows(passages: list[Passage]) -> dict[str, np.ndarray]:
+    """Acronym -> rows of the passages that hold it (case and all): built once per index."""
+    import numpy as np
+
+    table: dict[str, list[int]] = {}
+    for row, passage in enumerate(passages):
+        for name in acronyms(document(passage)):
+            table.setdefault(name, []).append(row)
+    return {name: np.asarray(rows, dtype=np.int64) for name, rows in table.items()}
+
+
+def scores(retriever: bm25s.BM25, query: str, acronym_index: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """BM25 score of every passage for the query (0 where no query term occurs); a passage that holds
     one of the query's acronyms, case and all, is lifted above those that do not."""
     import numpy as np
 
     tokens = [t for t in tokenize([query])[0] if t in retriever.vocab_dict]
     out = retriever.get_scores(tokens) if tokens else np.zeros(retriever.scores["num_docs"], dtype="float32")
-    names = acronyms(query)
-    if names and passages is not None:
-        patterns = [re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])") for a in names]
+    names = [a for a in acronyms(query) if acronym_index and a in acronym_index]
+    if names:
         lift = float(out.max()) + 1.0
-        for row, passage in enumerate(passages):
-            hits = sum(1 for p in patterns if p.search(document(passage)))
-            if hits:
-                out[row] += lift * hits
+        for name in names:
+            out[acronym_index[name]] += lift
     return out

@@ -84,7 +84,7 @@ def rank(index: IndexData, query: Query, query_vector: np.ndarray, k: int, candi
 
     dense_hits = dense.search(index.dense, query_vector, depth, allowed_rows, ef)
     dense_rows = [row for row, _ in dense_hits]
-    bm25 = lexical.scores(index.lexical, query.resolved, index.passages)
+    bm25 = lexical.scores(index.lexical, query.resolved, meta.acronyms)
     if allowed is not None:
         bm25 = np.where(allowed, bm25, 0)
     bm25_rows = _top(bm25, depth)

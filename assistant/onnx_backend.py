@@ -1,0 +1,105 @@
+"""An ONNX Runtime backend for the embedding model: exported locally from the same weights with
+torch.onnx (no download), optionally quantized to int8 with onnxruntime's dynamic quantization.
+
+Mean pooling and normalisation are done here as sentence-transformers does them for
+all-MiniLM-L6-v2, so the vectors match the torch backend's (int8 within rounding). Models whose
+pooling is not mean pooling are refused with a message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import UserError
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+
+
+def _pooling_is_mean(model_dir: Path) -> bool:
+    config = model_dir / "1_Pooling" / "config.json"
+    if not config.is_file():
+        return False
+    data = json.loads(config.read_text(encoding="utf-8"))
+    return bool(data.get("pooling_mode_mean_tokens")) and not any(
+        data.get(k) for k in ("pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_lasttoken"))
+
+
+def export(model_dir: Path, folder: Path, quantized: bool) -> Path:
+    """The ONNX file for this model (exported, and quantized, on first use)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    plain, int8 = folder / "model.onnx", folder / "model-int8.onnx"
+    with _lock:
+        if not plain.exists():
+            import torch
+            from transformers import AutoModel
+
+            log.info("exporting %s to ONNX in %s", model_dir, folder)
+            base = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+
+            class Wrapped(torch.nn.Module):  # keyword arguments: positional order differs across versions
+                def __init__(self) -> None:
+                    super().__init__()
+                    self.base = base
+
+                def forward(self, input_ids, attention_mask, token_type_ids):
+                    return self.base(input_ids=input_ids, attention_mask=attention_mask,
+                                     token_type_ids=token_type_ids).last_hidden_state
+
+            model = Wrapped().eval()
+            names = ["input_ids", "attention_mask", "token_type_ids"]
+            dummy = tuple(torch.ones(1, 8, dtype=torch.long) for _ in names)
+            tmp = folder / f".model.{os.getpid()}.onnx"
+            torch.onnx.export(model, dummy, str(tmp), input_names=names, output_names=["last_hidden_state"],
+                              dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["last_hidden_state"]},
+                              opset_version=17, dynamo=False)
+            os.replace(tmp, plain)
+        if quantized and not int8.exists():
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            tmp = folder / f".model-int8.{os.getpid()}.onnx"
+            quantize_dynamic(str(plain), str(tmp), weight_type=QuantType.QInt8)
+            os.replace(tmp, int8)
+    return int8 if quantized else plain
+
+
+class OnnxEncoder:
+    def __init__(self, model_dir: Path, cache: Path, quantized: bool, max_seq_length: int, threads: int = 0) -> None:
+        if not _pooling_is_mean(model_dir):
+            raise UserError(f"the ONNX backend supports mean-pooling models only; {model_dir} pools otherwise: "
+                            "set ASSISTANT_BACKEND=torch")
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        path = export(model_dir, cache, quantized)
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+        self.max_seq_length = max_seq_length
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        out = []
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # like lengths pad least
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            batch = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
+                                   max_length=self.max_seq_length, return_tensors="np")
+            feeds = {k: v.astype(np.int64) for k, v in batch.items() if k in self.inputs}
+            hidden = self.session.run(None, feeds)[0]
+            mask = batch["attention_mask"][..., None].astype(np.float32)
+            pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            out.append((rows, pooled))
+        result = np.zeros((len(texts), out[0][1].shape[1] if out else 0), dtype=np.float32)
+        for rows, pooled in out:
+            result[rows] = pooled
+        return result
