@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup index clean
+.PHONY: run test setup index bench clean
 
 run: setup
 	$(BIN)/assistant serve
@@ -34,6 +34,10 @@ $(STAMP): pyproject.toml
 
 index: setup
 	$(BIN)/assistant index
+
+bench: setup
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m eval.bench
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/versions index/cache index/.lock

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 _loaded: dict[tuple[str, str], SentenceTransformer] = {}
 _onnx: dict[tuple[str, str], object] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: a property may read another under it
 
 
 def _offline() -> None:

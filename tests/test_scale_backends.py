@@ -1,0 +1,56 @@
+"""The approximate index and the ONNX backends give the same answers as the defaults."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import main
+from assistant.embedding import Embedder
+from assistant.index import store
+from assistant.settings import Settings
+from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.slow
+
+
+def _ask(index: Path, question: str, *extra: str) -> dict:
+    result = CliRunner().invoke(main, ["ask", question, "--index", str(index), "--json", *extra])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_hnsw_index_answers_and_filters_like_flat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ASSISTANT_HNSW_ABOVE", "1")
+    result = CliRunner().invoke(main, ["index", "--corpus", str(CORPUS), "--index", str(tmp_path / "i"), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert store.read(tmp_path / "i").meta["dense"]["kind"] == "hnsw"
+    first = _ask(tmp_path / "i", "What did Bulgaria do in 2023?")["passages"][0]
+    assert first["text"].startswith("In Bulgaria, a forum on") and [n["number"] for n in first["footnotes"]] == ["898", "899"]
+    follow = _ask(tmp_path / "i", "And in 2017?", "--history", "What did Bulgaria do in 2023?")
+    assert "In February 2017" in follow["passages"][0]["text"]
+
+
+@pytest.mark.parametrize("backend, floor", [("onnx", 0.9999), ("onnx-int8", 0.9)])
+def test_onnx_backends_match_torch(backend: str, floor: float, tmp_path: Path):
+    texts = ["What did Bulgaria do in 2023?", "In Bulgaria, a forum on social adaptation brought together "
+             "representatives of the national administration and civil society."]
+    torch_vectors = Embedder(Settings(backend="torch")).encode(texts)
+    onnx = Embedder(Settings(backend=backend, model_cache=tmp_path / "models"))
+    vectors = onnx.encode(texts)
+    assert vectors.shape == torch_vectors.shape
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert float((vectors * torch_vectors).sum(axis=1).min()) >= floor
+    assert (tmp_path / "models").rglob("*.onnx"), "exported locally, from the packaged weights"
+    assert onnx.count_tokens("What did Bulgaria do in 2023?") == Embedder(Settings(backend="torch")).count_tokens(
+        "What did Bulgaria do in 2023?")
+
+
+def test_index_built_with_another_backend_is_refused(tmp_path: Path, settings: Settings):
+    result = CliRunner().invoke(main, ["ask", "anything", "--index", str(settings.index)],
+                                env={"ASSISTANT_BACKEND": "onnx-int8", "ASSISTANT_MODEL_CACHE": str(tmp_path)})
+    assert result.exit_code == 2 and "rebuild it" in result.stderr
