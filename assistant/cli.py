@@ -307,7 +307,7 @@ def _print_report(data: Any, report_id: str) -> None:
     click.echo(f"  publisher: {rep.publisher or '-'}; year: {rep.year or '-'}; period: "
                f"{rep.period_start or '?'}-{rep.period_end or '?'}; url: {rep.url or '-'}")
     if rep.inferred:
-        click.echo(f"  inferred (correct them in sources.toml): "
+        click.echo("  inferred (correct them in sources.toml): "
                    + ", ".join(f"{f}={getattr(rep, f)!r}" for f in rep.inferred))
     notes = doc.get("notes", [])
     click.echo(f"  notes ({doc.get('note_form') or 'none'}): {len(notes)}")

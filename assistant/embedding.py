@@ -7,7 +7,6 @@ setting away (``ASSISTANT_MODEL=/path/to/model``), with an optional ``ASSISTANT_
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import UserError
+from assistant.hashing import sha256_file
 from assistant.settings import DEFAULT_MODEL, Settings
 
 if TYPE_CHECKING:
@@ -36,22 +36,6 @@ def _offline() -> None:
     for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
         os.environ.setdefault(var, "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-
-_hashes: dict[tuple[str, int, int], str] = {}
-
-
-def sha256_file(path: Path) -> str:
-    """A file's sha256, remembered for the process while its size and modification time stay the same."""
-    stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if key not in _hashes:
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        _hashes[key] = digest.hexdigest()
-    return _hashes[key]
 
 
 class Embedder:

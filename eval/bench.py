@@ -19,7 +19,6 @@ import random
 import resource  # noqa: F401
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -8,7 +8,6 @@ requires `--full`. Stages (parse, split, embed, write) each show a progress bar.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from tqdm import tqdm
 
 from assistant.corpus import FORMATS, discover, infer_report
 from assistant.embedding import Embedder
+from assistant.hashing import sha256_file
 from assistant.errors import SourceError, UserError
 from assistant.index import store
 from assistant.index.cache import EmbeddingCache, text_key
@@ -79,14 +79,6 @@ class Ingested:
     files: dict[str, dict] = field(default_factory=dict)  # report id -> manifest entry
 
 
-def file_sha256(path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _summary(report: Report, doc_info: dict, passages: int, reused: bool) -> ReportSummary:
     return ReportSummary(
         id=report.id, file=report.file, passages=passages, notes=len(doc_info["notes"]),
@@ -117,7 +109,7 @@ def ingest_corpus(settings: Settings, splitter: PassageSplitter, progress: bool 
         if on_progress:
             on_progress("parse", n - 1, len(files))
         try:
-            sha = file_sha256(file.path)
+            sha = sha256_file(file.path)
             old = old_by_file.get(file.path.name) or old_by_sha.get(sha)  # a renamed file is found by content
             if previous and old and old[1]["sha256"] == sha:
                 before = {**old[1]["metadata"], "file": file.path.name}

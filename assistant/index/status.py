@@ -6,13 +6,12 @@ from typing import Any
 
 from assistant.corpus import discover
 from assistant.errors import UserError
+from assistant.hashing import sha256_file
 from assistant.index import store
 from assistant.settings import Settings
 
 
 def index_status(settings: Settings) -> dict[str, Any]:
-    from assistant.index.build import file_sha256
-
     files, skipped = discover(settings.corpus)
     on_disk = {f.path.name: f for f in files}
     out: dict[str, Any] = {"index": str(settings.index), "version": None, "versions": store.versions(settings.index),
@@ -35,7 +34,7 @@ def index_status(settings: Settings) -> dict[str, Any]:
         entry = by_file.get(name)
         if entry is None:
             out["added"].append(name)
-        elif entry["sha256"] != file_sha256(f.path) or (f.report is not None and
+        elif entry["sha256"] != sha256_file(f.path) or (f.report is not None and
                                                         entry["metadata"] != f.report.model_dump()):
             out["modified"].append(name)
     out["removed"] = sorted(set(by_file) - set(on_disk))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.ingest.footnotes import NoteTable, mark_markers, split_notes
+from assistant.ingest.footnotes import mark_markers, split_notes
 from assistant.ingest.layout import Block, layout
 from assistant.models import Note
 

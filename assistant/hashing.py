@@ -1,0 +1,21 @@
+"""File hashes, shared by the model check and the index manifest."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+_hashes: dict[tuple[str, int, int], str] = {}
+
+
+def sha256_file(path: Path) -> str:
+    """A file's sha256, remembered for the process while its size and modification time stay the same."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _hashes:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        _hashes[key] = digest.hexdigest()
+    return _hashes[key]
