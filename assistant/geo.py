@@ -119,12 +119,17 @@ def _pattern(ignore_case: bool) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])({alternation})(?![\w])", re.IGNORECASE if ignore_case else 0)
 
 
+@lru_cache(maxsize=1)
+def _lowercase() -> dict[str, str]:
+    return {k.lower(): v for k, v in gazetteer().items()}
+
+
 def countries_in(text: str, ignore_case: bool = False, places_only: bool = False) -> list[str]:
     """ISO codes of the countries a text names, in order of first mention; with ``places_only``, only
     those named by a place (a country, capital or city), not by a demonym or adjective."""
     found: list[str] = []
     names = gazetteer()
-    lower = {k.lower(): v for k, v in names.items()} if ignore_case else None
+    lower = _lowercase() if ignore_case else None
     for m in _pattern(ignore_case).finditer(text):
         if places_only and m.group(1).lower() in demonyms():
             continue
