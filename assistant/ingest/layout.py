@@ -184,6 +184,15 @@ def layout(lines: list[str], fmt: str) -> Layout:
                     _NUMBERED.match(a.text):
                 a.kind = "text"
 
+    # A heading that heads nothing (the document ends, or a heading of its level or above follows) would
+    # take its words out of every passage: it is text.
+    for i, para in enumerate(joined):
+        if para.kind == "heading":
+            nxt = next((b for b in joined[i + 1:] if b.kind != "heading" or b.level <= para.level
+                        or clean_inline(b.text.strip()) != clean_inline(para.text.strip())), None)
+            if nxt is None or (nxt.kind == "heading" and nxt.level <= para.level):
+                para.kind = "text"
+
     blocks: list[Block] = []
     headings: list[str] = []
     furniture: list[str] = []
