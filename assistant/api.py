@@ -28,26 +28,61 @@ class Assistant:
         self.settings = settings
         self.embedder = Embedder(settings)
         self._index: IndexData | None = None
+        self._refused: dict[str, str] = {}  # version -> why it cannot be served
+        self.notice: str | None = None  # set while serving an older version than CURRENT names
         self._lock = threading.Lock()
 
     @property
     def index(self) -> IndexData:
+        """The index to answer from: the version CURRENT names, read once and kept until CURRENT changes.
+
+        A version that cannot be read (damaged files, another model) is refused once, by name, and not
+        tried again; the assistant keeps serving what it had, or, at start, the newest older version that
+        reads. ``notice`` then says what happened and how to repair it.
+        """
         with self._lock:
-            version = store.current_version(Path(self.settings.index))
-            if self._index is None or (version is not None and version != self._index.version):
-                try:
-                    loaded = store.read(self.settings.index)
-                    self._check_model(loaded)
-                except UserError:
-                    if self._index is None:
-                        raise
-                    log.exception("index version %s cannot be served; still serving %s", version,
-                                  self._index.version)
-                    return self._index
-                self._index = loaded
-                log.info("serving index %s from %s: %d passages", loaded.version, self.settings.index,
-                         len(loaded.passages))
+            index_dir = Path(self.settings.index)
+            version = store.current_version(index_dir)
+            if self._index is not None and (version is None or version == self._index.version
+                                            or version in self._refused):
+                return self._index
+            if self._index is None and version in self._refused:
+                raise UserError(self._refused[version])
+            try:
+                loaded = self._load(version)
+            except UserError as exc:
+                if version is not None:
+                    self._refused[version] = str(exc)
+                log.error("index version %s cannot be served: %s", version, exc)
+                fallback = self._index or self._fallback(index_dir, version)
+                if fallback is None:
+                    raise
+                self._index = fallback
+                self.notice = (f"Index {version or 'named in CURRENT'} cannot be served ({exc}). Serving "
+                               f"{fallback.version} instead; repair with `assistant index --full` or "
+                               "`assistant index rollback`.")
+                log.warning(self.notice)
+                return self._index
+            self._index, self.notice = loaded, None
+            log.info("serving index %s from %s: %d passages", loaded.version, index_dir, len(loaded.passages))
             return self._index
+
+    def _load(self, version: str | None) -> IndexData:
+        loaded = store.read(self.settings.index, version)
+        self._check_model(loaded)
+        return loaded
+
+    def _fallback(self, index_dir: Path, broken: str | None) -> IndexData | None:
+        """The newest version older than the broken one that reads and fits the model, if any."""
+        for older in reversed(store.versions(index_dir)):
+            if broken is not None and int(older[1:]) >= int(broken[1:]):
+                continue
+            try:
+                return self._load(older)
+            except UserError as exc:
+                self._refused[older] = str(exc)
+                log.error("index version %s cannot be served either: %s", older, exc)
+        return None
 
     def _check_model(self, index: IndexData) -> None:
         built = index.meta.get("model", {})

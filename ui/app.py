@@ -61,8 +61,9 @@ def status_text(assistant: Assistant) -> str:
     except UserError as exc:
         return f"Index: {exc}"
     meta = index.meta
-    return (f"Index {index.version}: {meta.get('reports')} reports, {meta.get('passages')} passages · model "
+    line = (f"Index {index.version}: {meta.get('reports')} reports, {meta.get('passages')} passages · model "
             f"{meta.get('model', {}).get('name')} · built {meta.get('built_at')}")
+    return line + (f"\n\n**Warning:** {html.escape(assistant.notice)}" if assistant.notice else "")
 
 
 def chips(answer: Answer) -> Any:

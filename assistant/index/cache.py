@@ -1,24 +1,35 @@
 """The embedding cache: vectors keyed by the hash of the text embedded, one folder per model (named by
 its weights' hash). An unchanged passage, or one whose file was renamed, is never embedded twice.
 
-Shards are plain files (``shard-N.npy`` + ``shard-N.json`` with the keys), each written whole and
-renamed into place, so a build killed while writing one leaves the cache as it was.
+Shards are plain files (``shard-N.npy`` + ``shard-N.json`` with the keys and sha256 checksums of
+both), each written whole and renamed into place, so a build killed while writing one leaves
+the cache as it was. A shard that is damaged (unreadable, wrong shape, checksum mismatch) is ignored
+with a warning: it only costs re-embedding its passages, never a wrong vector.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from pathlib import Path
 
 import numpy as np
+
+from assistant.hashing import sha256_file
+
+log = logging.getLogger(__name__)
 
 _COMPACT_AT = 16
 
 
 def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _keys_digest(keys: list[str]) -> str:
+    return hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest()
 
 
 class EmbeddingCache:
@@ -37,12 +48,18 @@ class EmbeddingCache:
         for npy in self._shards():
             keys_file = npy.with_suffix(".json")
             try:
-                keys = json.loads(keys_file.read_text(encoding="utf-8"))
-                vectors = np.load(npy)
-            except (OSError, ValueError):
-                continue  # a damaged shard only costs re-embedding
-            if vectors.shape == (len(keys), self.dim):
-                self._vectors.update(zip(keys, vectors))
+                listed = json.loads(keys_file.read_text(encoding="utf-8"))
+                keys, digest = (listed, None) if isinstance(listed, list) else (listed["keys"], listed["sha256"])
+                if digest is not None and (sha256_file(npy, remember=False) != digest
+                                           or _keys_digest(keys) != listed["keys_sha256"]):
+                    raise ValueError("checksum mismatch")
+                vectors = np.load(npy, allow_pickle=False)
+                if vectors.shape != (len(keys), self.dim):
+                    raise ValueError(f"shape {vectors.shape}, {len(keys)} keys")
+            except (OSError, ValueError, EOFError, KeyError, TypeError) as exc:
+                log.warning("embedding cache shard %s is damaged (%s); its passages will be embedded again", npy, exc)
+                continue
+            self._vectors.update(zip(keys, vectors))
         self._loaded = True
 
     def get(self, keys: list[str]) -> dict[str, np.ndarray]:
@@ -70,7 +87,13 @@ class EmbeddingCache:
         npy = self.folder / f"shard-{number}.npy"
         tmp_npy = self.folder / f".shard-{number}.{os.getpid()}.npy"
         tmp_keys = self.folder / f".shard-{number}.{os.getpid()}.json"
-        np.save(tmp_npy, np.asarray(vectors, dtype="float32"))
-        tmp_keys.write_text(json.dumps(keys), encoding="utf-8")
-        os.replace(tmp_keys, npy.with_suffix(".json"))
-        os.replace(tmp_npy, npy)
+        try:
+            np.save(tmp_npy, np.asarray(vectors, dtype="float32"))
+            tmp_keys.write_text(json.dumps({"keys": keys, "keys_sha256": _keys_digest(keys),
+                                            "sha256": sha256_file(tmp_npy, remember=False)}), encoding="utf-8")
+            os.replace(tmp_keys, npy.with_suffix(".json"))
+            os.replace(tmp_npy, npy)
+        except OSError as exc:  # a full disk: the cache only saves time, the build goes on (and says so)
+            tmp_npy.unlink(missing_ok=True)
+            tmp_keys.unlink(missing_ok=True)
+            log.warning("could not save %d embeddings to the cache in %s (%s)", len(keys), self.folder, exc)

@@ -9,18 +9,23 @@
         dense.faiss            FAISS inner-product index, row i = passage line i
         bm25/                  the bm25s index, same rows
         documents.json         each report's note table, orphans, warnings
+        checksums.json         sha256 of every file above, checked whenever the version is read
     index/cache/<model>/       embeddings by text hash (see cache.py)
     index/.lock                held while a build runs
 
 A build writes a new version in a temporary folder, reads it back and checks it (counts agree, a
 probe search finds its own passage), renames it into place and only then points CURRENT at it. A
-build killed at any moment leaves the previous version serving. The previous version is kept for
+build killed at any moment leaves the previous version serving. A version whose files were damaged
+afterwards (truncated, overwritten, bit rot) fails its checksums when read and is refused by name;
+the assistant then serves the newest version that still reads (see api.Assistant.index). The previous version is kept for
 `assistant index rollback`; older ones are pruned.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import os
 import re
 import shutil
@@ -30,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import UserError
+from assistant.hashing import sha256_file
 from assistant.models import Passage, Report
 from assistant.retrieval import lexical
 from assistant.retrieval.metadata import MetadataIndex
@@ -39,9 +45,12 @@ if TYPE_CHECKING:
     import numpy as np
 
 CURRENT, VERSIONS = "CURRENT", "versions"
-META, MANIFEST, REPORTS, PASSAGES, DENSE, DOCUMENTS, LEXICAL = (
-    "meta.json", "manifest.json", "reports.json", "passages.jsonl", "dense.faiss", "documents.json", "bm25")
-FORMAT_VERSION = 4
+META, MANIFEST, REPORTS, PASSAGES, DENSE, DOCUMENTS, LEXICAL, CHECKSUMS = (
+    "meta.json", "manifest.json", "reports.json", "passages.jsonl", "dense.faiss", "documents.json", "bm25",
+    "checksums.json")
+FORMAT_VERSION = 5
+_READABLE_FORMATS = (4, 5)  # 4: the same files without checksums.json
+log = logging.getLogger(__name__)
 _VERSION = re.compile(r"^v(\d{4,})$")
 
 
@@ -82,7 +91,7 @@ def versions(index_dir: Path) -> list[str]:
 def current_version(index_dir: Path) -> str | None:
     try:
         version = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return None
     return version if _VERSION.match(version) else None
 
@@ -148,26 +157,57 @@ def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages
     version = f"v{(int(existing[-1][1:]) + 1 if existing else 1):04d}"
     staging = root / f".tmp-{version}-{os.getpid()}"
     staging.mkdir()
-    dense, dense_info = dense_index(vectors, hnsw_above)
-    faiss.write_index(dense, str(staging / DENSE))
-    lexical.build(passages, staging / LEXICAL)
-    _write_file(staging / PASSAGES, "".join(p.model_dump_json() + "\n" for p in passages))
-    _write_file(staging / REPORTS, json.dumps([r.model_dump() for r in reports], ensure_ascii=False, indent=1))
-    _write_file(staging / DOCUMENTS, json.dumps(documents, ensure_ascii=False, indent=1))
-    _write_file(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
-    meta = {**meta, "dense": dense_info, "format": FORMAT_VERSION, "version": version, "passages": len(passages),
-            "reports": len(reports)}
-    _write_file(staging / META, json.dumps(meta, ensure_ascii=False, indent=1))
-    _fsync_dir(staging)
-    verify(staging, vectors)
+    writing = ""
+    try:
+        writing = LEXICAL + "/"
+        lexical.build(passages, staging / LEXICAL)
+        for writing, text in ((PASSAGES, lambda: "".join(p.model_dump_json() + "\n" for p in passages)),
+                              (REPORTS, lambda: json.dumps([r.model_dump() for r in reports], ensure_ascii=False,
+                                                           indent=1)),
+                              (DOCUMENTS, lambda: json.dumps(documents, ensure_ascii=False, indent=1)),
+                              (MANIFEST, lambda: json.dumps(manifest, ensure_ascii=False, indent=1))):
+            _write_file(staging / writing, text())
+        writing = DENSE
+        dense, dense_info = dense_index(vectors, hnsw_above)
+        faiss.write_index(dense, str(staging / DENSE))
+        meta = {**meta, "dense": dense_info, "format": FORMAT_VERSION, "version": version, "passages": len(passages),
+                "reports": len(reports)}
+        writing = META
+        _write_file(staging / META, json.dumps(meta, ensure_ascii=False, indent=1))
+        writing = CHECKSUMS
+        _write_file(staging / CHECKSUMS, json.dumps(checksums(staging), indent=1))
+        _fsync_dir(staging)
+        writing = ""
+        verify(staging, vectors)
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)  # a half-written version is never left behind
+        io_error = isinstance(exc, OSError) or (  # FAISS reports a failed write as a RuntimeError
+            isinstance(exc, RuntimeError) and ("write" in str(exc) or any(
+                os.strerror(e) in str(exc) for e in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT))))
+        if io_error:
+            raise UserError(f"could not write {writing or 'the new index version'} in {staging} ({exc}); the disk may be full: "
+                            "free some disk space and run `assistant index` again. The version being served "
+                            "is unchanged.") from exc
+        raise
     os.rename(staging, root / version)
     _fsync_dir(root)
-    serving = current_version(index_dir)
     _point_current(index_dir, version)
-    for old in versions(index_dir):  # keep the new version and the one it replaces, for rollback
-        if old not in (version, serving):
+    keep = {version, _newest_sound(index_dir, below=version)}  # and the newest older one that reads, for rollback
+    for old in versions(index_dir):
+        if old not in keep:
             shutil.rmtree(root / old, ignore_errors=True)
     return version
+
+
+def _newest_sound(index_dir: Path, below: str) -> str | None:
+    for old in reversed(versions(index_dir)):
+        if int(old[1:]) < int(below[1:]):
+            try:
+                check_files(index_dir / VERSIONS / old)
+                return old
+            except UserError:
+                continue
+    return None
 
 
 def verify(folder: Path, vectors: np.ndarray | None = None) -> IndexData:
@@ -181,12 +221,54 @@ def verify(folder: Path, vectors: np.ndarray | None = None) -> IndexData:
     return data
 
 
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != CHECKSUMS)
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every file of a version folder, by path relative to it."""
+    return {p.relative_to(folder).as_posix(): sha256_file(p, remember=False) for p in _files(folder)}
+
+
+def check_files(folder: Path) -> None:
+    """Refuse a version whose files are missing, extra or changed since it was written (names the file)."""
+    how = ("roll back with `assistant index rollback` or rebuild with `assistant index --full`")
+    listed = folder / CHECKSUMS
+    if not listed.is_file():
+        try:
+            legacy = json.loads((folder / META).read_text(encoding="utf-8")).get("format") == 4
+        except (OSError, ValueError, AttributeError):
+            legacy = False
+        if legacy:
+            log.warning("index in %s predates checksums; rebuild it with `assistant index --full` to have "
+                        "damaged files detected", folder)
+            return
+        raise UserError(f"index in {folder} is damaged: {CHECKSUMS} is missing; {how}")
+    try:
+        expected = json.loads(listed.read_text(encoding="utf-8"))
+        if not isinstance(expected, dict):
+            raise ValueError("not a table of files")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise UserError(f"index in {folder} is damaged: {CHECKSUMS} cannot be read ({exc}); {how}") from exc
+    found = {p.relative_to(folder).as_posix(): p for p in _files(folder)}
+    for name in sorted(set(expected) | set(found)):
+        if name not in found:
+            raise UserError(f"index in {folder} is damaged: {name} is missing (per {CHECKSUMS}); {how}")
+        if name not in expected:
+            raise UserError(f"index in {folder} is damaged: {name} is not one of its files (per {CHECKSUMS}); "
+                            f"{how}")
+        if sha256_file(found[name], remember=False) != expected[name]:
+            raise UserError(f"index in {folder} is damaged: {name} was changed or truncated after it was "
+                            f"written (its sha256 differs from {CHECKSUMS}); {how}")
+
+
 def _read_folder(folder: Path) -> IndexData:
     import faiss
 
+    check_files(folder)
     try:
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT_VERSION:
+        if meta.get("format") not in _READABLE_FORMATS:
             raise UserError(f"index in {folder} has format {meta.get('format')}, this version reads "
                             f"{FORMAT_VERSION}; rebuild it with `assistant index --full`")
         reports = [Report(**r) for r in json.loads((folder / REPORTS).read_text(encoding="utf-8"))]
