@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -19,6 +20,13 @@ from assistant.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+MAX_HISTORY = 20  # earlier questions a follow-up may draw on
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_question(text: str | None) -> str:
+    """A question as searched: control characters out, at most MAX_QUESTION_CHARS characters."""
+    return _CONTROL.sub(" ", text or "").strip()[:MAX_QUESTION_CHARS].strip()
 
 
 class Assistant:
@@ -101,11 +109,12 @@ class Assistant:
 
         ``countries`` and ``years`` replace what was understood (the chips a user removed or changed);
         ``reports`` limits the search to those reports."""
-        question = (question or "").strip()[:MAX_QUESTION_CHARS]
+        question = clean_question(question)
         if not question:
             raise UserError("the question is empty; ask something, e.g. \"What did Bulgaria do in 2023?\"")
         index = self.index
-        query = understand(question, [h for h in history or [] if h and h.strip()], index.newest_year())
+        history = [h for h in (clean_question(h) for h in (history or [])[-MAX_HISTORY:]) if h]
+        query = understand(question, history, index.newest_year())
         if countries is not None or years is not None:
             query = with_filters(query, countries, years)
         unknown = sorted(set(reports or []) - set(index.reports))

@@ -92,6 +92,11 @@ def _doc_info(doc: ParsedDocument) -> dict:
             "orphans": [n.number for n in doc.orphans], "warnings": doc.warnings, "furniture": doc.furniture}
 
 
+def _unexpected(exc: Exception) -> str:
+    return (f"could not be parsed ({exc.__class__.__name__}: {str(exc)[:200]}); the other reports are indexed. "
+            "This is a bug in the assistant: please report it with the file")
+
+
 def ingest_corpus(settings: Settings, splitter: PassageSplitter, progress: bool = False,
                   previous: store.IndexData | None = None, on_progress: Progress | None = None) -> Ingested:
     """Load, parse and split every report of the corpus; a broken source is skipped with its reason.
@@ -130,6 +135,9 @@ def ingest_corpus(settings: Settings, splitter: PassageSplitter, progress: bool 
         except SourceError as exc:
             out.skipped.append(Skipped(path=str(file.path), reason=str(exc)))
             log.warning("skipped %s: %s", file.path, exc)
+        except Exception as exc:  # a parser bug on one odd file must not stop the others being indexed
+            log.exception("could not parse %s", file.path)
+            out.skipped.append(Skipped(path=str(file.path), reason=_unexpected(exc)))
     for report, doc, sha in tqdm(parsed, desc="split", unit="report", disable=not progress):
         if on_progress:
             on_progress("split", len(out.reports), len(parsed))
@@ -137,7 +145,12 @@ def ingest_corpus(settings: Settings, splitter: PassageSplitter, progress: bool 
             found = [p for p in previous.passages if p.source == report.id]
             info = previous.documents[report.id]
         else:
-            found = splitter.split(doc, report.id)
+            try:
+                found = splitter.split(doc, report.id)
+            except Exception as exc:
+                log.exception("could not split %s", report.file)
+                out.skipped.append(Skipped(path=str(settings.corpus / report.file), reason=_unexpected(exc)))
+                continue
             info = _doc_info(doc)
             if not found:
                 out.skipped.append(Skipped(path=str(settings.corpus / report.file),

@@ -22,6 +22,7 @@ _BLOCKS = {"p", "div", "section", "article", "main", "blockquote", "pre", "li", 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BACKREF = re.compile(r"^(fnref|cite_ref|footnote-ref|ref)", re.IGNORECASE)
 _SUPER = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_FLUSH = object()  # on the walk's stack: end of a block element
 
 
 def _text(node: Tag) -> str:
@@ -128,31 +129,37 @@ def html_to_markdown(html: str) -> str:
         if text:
             out.append(text)
 
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if child.__class__.__name__ in ("Comment", "Doctype", "ProcessingInstruction", "Declaration"):
-                    continue
+    # Walked with an explicit stack, not recursion: a page nested thousands of elements deep is read too.
+    stack: list[object] = [iter(soup.children)]
+    while stack:
+        top = stack[-1]
+        if top is _FLUSH:
+            stack.pop()
+            flush()
+            continue
+        child = next(top, None)
+        if child is None:
+            stack.pop()
+        elif isinstance(child, NavigableString):
+            if child.__class__.__name__ not in ("Comment", "Doctype", "ProcessingInstruction", "Declaration"):
                 buf.append(str(child).replace("\n", " "))
-            elif isinstance(child, Tag):
-                if child.name in _HEADINGS:
-                    flush()
-                    heading = _text(child)
-                    if heading:
-                        out.append("#" * _HEADINGS[child.name] + " " + heading)
-                elif child.name == "table":
-                    flush()
-                    out.append("\n".join(_rows(child)))
-                elif child.name == "br":
-                    buf.append("\n")
-                elif child.name in _BLOCKS:
-                    flush()
-                    walk(child)
-                    flush()
-                else:
-                    walk(child)
+        elif isinstance(child, Tag):
+            if child.name in _HEADINGS:
+                flush()
+                heading = _text(child)
+                if heading:
+                    out.append("#" * _HEADINGS[child.name] + " " + heading)
+            elif child.name == "table":
+                flush()
+                out.append("\n".join(_rows(child)))
+            elif child.name == "br":
+                buf.append("\n")
+            elif child.name in _BLOCKS:
+                flush()
+                stack.extend([_FLUSH, iter(child.children)])
+            else:
+                stack.append(iter(child.children))
 
-    walk(soup)
     flush()
     body = "\n\n".join(p for p in out if p.strip())
     ordered = sorted(notes.values(), key=lambda n: int(n[0]) if n[0].isdigit() else 0)
