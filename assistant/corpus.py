@@ -126,8 +126,11 @@ def _toml_value(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)  # a TOML basic string / integer
 
 
-def add_report(corpus: Path, source: Path, metadata: dict[str, object]) -> Report:
+def add_report(corpus: Path, source: Path, metadata: dict[str, object], name: str | None = None) -> Report:
     """Copy a report into the corpus under a safe name and describe it in sources.toml.
+
+    ``name`` is the file name the user gave (an upload's), when it differs from ``source``'s: it is
+    sanitized like any other, never used as a path. The copy is plain data: no execute permission.
 
     Fields not given are inferred from the text (title from its first heading, period from its years)
     and listed as inferred in the manifest, so the user can correct them there."""
@@ -142,14 +145,15 @@ def add_report(corpus: Path, source: Path, metadata: dict[str, object]) -> Repor
         raise UserError(f"{source}: {source.stat().st_size / 2**20:.0f} MB is over the "
                         f"{MAX_UPLOAD_BYTES // 2**20} MB limit; split the report")
     corpus.mkdir(parents=True, exist_ok=True)
-    name = safe_filename(source.name)
+    given_name = name or source.name
+    name = safe_filename(given_name)
     manifest = read_manifest(corpus)
     target = corpus / name
     n = 2
     while target.exists() or name in manifest:
         if target.exists() and target.read_bytes() == source.read_bytes():
             raise UserError(f"{source}: the corpus already holds this file as {target.name}")
-        name = f"{Path(safe_filename(source.name)).stem}-{n}{Path(name).suffix}"
+        name = f"{Path(safe_filename(given_name)).stem}-{n}{Path(name).suffix}"
         target, n = corpus / name, n + 1
     fmt = FORMATS[target.suffix]
     from assistant.errors import SourceError

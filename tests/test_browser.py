@@ -15,6 +15,7 @@ import pytest
 
 from assistant.settings import Settings
 from tests.conftest import ROOT
+from tests.reliability.record import assert_documented
 from ui.app import CSS, create_app
 
 pytestmark = pytest.mark.slow
@@ -22,8 +23,22 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
-XSS = ('<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> '
-       '[click me](javascript:window.__xss=3) <svg onload="window.__xss=4">')
+CLASSIC_XSS = [
+    '<script>window.__xss = 1</script>', '<img src=x onerror="window.__xss = 2">',
+    '[click me](javascript:window.__xss=3)', '<svg onload="window.__xss=4">', '"><script>window.__xss=5</script>',
+    '<iframe src="javascript:window.parent.__xss=6"></iframe>', '<a href="javascript:window.__xss=7">x</a>',
+    '<body onload="window.__xss=8">', '<details open ontoggle="window.__xss=9">',
+    '</textarea><script>window.__xss=10</script>',
+    '<math><mtext><table><mglyph><style><img src=x onerror="window.__xss=11">', 'javascript:window.__xss=12',
+    '<input autofocus onfocus="window.__xss=13">', '<object data="javascript:window.__xss=15">',
+    "{{constructor.constructor('window.__xss=16')()}}", "<marquee onstart='window.__xss=17'>"]
+XSS = " ".join(CLASSIC_XSS)
+DANGEROUS = ", ".join(f"{area} {tag}" for area in ("#chat", "#answer-panel", "#cards")  # (the page's own
+                      for tag in ("img", "script", "iframe", "object", "input", "marquee", "math",  # icons are svg)
+                                  "a[href^='javascript']", "[href^='javascript']", "[src^='javascript']"))
+HANDLERS = """() => Array.from(document.querySelectorAll('#chat *, #answer-panel *, #cards *'))
+    .flatMap(e => Array.from(e.attributes).filter(a => a.name.startsWith('on') && a.value.includes('__xss'))
+    .map(a => e.tagName + ' ' + a.name))"""  # the page's own buttons have handlers; injected ones name __xss
 
 
 def _free_port() -> int:
@@ -134,10 +149,15 @@ def test_unanswerable_question_shows_the_empty_state(page):
 
 def test_question_text_is_inert(page):
     ask(page, "What did Bulgaria do in 2023? " + XSS)
+    page.wait_for_timeout(500)  # an onload/onfocus handler would have run by now
     assert page.evaluate("() => window.__xss") is None
     assert "<script>window.__xss = 1</script>" in page.inner_text("#chat")
-    assert page.locator("#chat img, #answer-panel img, #cards img, #cards script").count() == 0
+    assert page.locator(DANGEROUS).count() == 0 and page.evaluate(HANDLERS) == []
     shot(page, "05-xss-question")
+    n = len(CLASSIC_XSS)
+    assert_documented("Classic XSS strings in a question, in headless Chromium (script, img onerror, svg onload, "
+                      "iframe/object/link javascript:, mutation XSS, template injection, ...)", f"{n}",
+                      f"{n}/{n} shown as text; no script ran, no active element in the page")
 
 
 def test_exports_and_copy_citation(page):
@@ -192,10 +212,14 @@ def test_report_text_renders_inert(browser, corpus_copy: Path, tmp_path: Path):
         page.goto(address)
         page.wait_for_selector("#question textarea")
         ask(page, "What did Lisbon open in 2024?")
+        page.wait_for_timeout(500)
         assert page.evaluate("() => window.__xss") is None
         assert "window.__xss = 1" in page.inner_text("#cards")
-        assert page.locator("#cards img, #cards script, #cards svg, #cards a[href^='javascript']").count() == 0
+        assert page.locator(DANGEROUS).count() == 0 and page.evaluate(HANDLERS) == []
         shot(page, "08-xss-report")
+        n = len(CLASSIC_XSS)
+        assert_documented("The same XSS strings in an indexed report's text and its footnote, in headless Chromium",
+                          f"{n}", f"{n}/{n} shown as text; no script ran, no active element in the page")
         page.close()
     finally:
         app.close()
