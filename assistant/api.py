@@ -105,7 +105,8 @@ class Assistant:
 
     def retrieve(self, question: str, history: list[str] | None = None, k: int | None = None,
                  mode: str | None = None, weights: FusionWeights | None = None, countries: list[str] | None = None,
-                 years: list[int] | None = None, reports: list[str] | None = None) -> tuple[Query, Ranking]:
+                 years: list[int] | None = None, reports: list[str] | None = None,
+                 index: IndexData | None = None) -> tuple[Query, Ranking]:
         """Understand the question and rank passages: everything but the answer text.
 
         ``countries`` and ``years`` replace what was understood (the chips a user removed or changed);
@@ -113,7 +114,7 @@ class Assistant:
         question = clean_question(question)
         if not question:
             raise UserError("the question is empty; ask something, e.g. \"What did Bulgaria do in 2023?\"")
-        index = self.index
+        index = index or self.index  # one version for the whole question, even if a rebuild lands meanwhile
         history = [h for h in (clean_question(h) for h in (history or [])[-MAX_HISTORY:]) if h]
         query = understand(question, history, index.newest_year())
         if countries is not None or years is not None:
@@ -135,8 +136,9 @@ class Assistant:
     def ask(self, question: str, history: list[str] | None = None, k: int | None = None,
             mode: str | None = None, countries: list[str] | None = None, years: list[int] | None = None,
             reports: list[str] | None = None) -> Answer:
-        query, ranking = self.retrieve(question, history, k, mode, countries=countries, years=years, reports=reports)
         index = self.index
+        query, ranking = self.retrieve(question, history, k, mode, countries=countries, years=years, reports=reports,
+                                       index=index)
         abstained = self.abstains(ranking)
         passages = []
         for i, hit in enumerate(ranking.hits, start=1):
@@ -150,4 +152,4 @@ class Assistant:
         return Answer(query=query.text, resolved_query=query.resolved,
                       filters=Filters(countries=query.countries, years=query.years, topic=query.topic),
                       abstained=abstained,
-                      answer=compose(query, ranking, abstained), passages=passages)
+                      answer=compose(query, ranking, abstained), passages=passages, index_version=index.version)

@@ -116,3 +116,4 @@ class Answer(BaseModel):
     abstained: bool
     answer: str
     passages: list[PassageHit]
+    index_version: str | None = None  # the index version that answered (added after the first release)

@@ -24,15 +24,31 @@ def _ask(index: Path, question: str, *extra: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_hnsw_index_answers_and_filters_like_flat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("ASSISTANT_HNSW_ABOVE", "1")
+@pytest.mark.parametrize("kind", ["sq8", "hnsw"])
+def test_approximate_indexes_answer_and_filter_like_flat(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ASSISTANT_APPROXIMATE_ABOVE", "1")
+    monkeypatch.setenv("ASSISTANT_APPROXIMATE_INDEX", kind)
     result = CliRunner().invoke(main, ["index", "--corpus", str(CORPUS), "--index", str(tmp_path / "i"), "--json"])
     assert result.exit_code == 0, result.stderr
-    assert store.read(tmp_path / "i").meta["dense"]["kind"] == "hnsw"
+    assert store.read(tmp_path / "i").meta["dense"]["kind"] == kind
     first = _ask(tmp_path / "i", "What did Bulgaria do in 2023?")["passages"][0]
     assert first["text"].startswith("In Bulgaria, a forum on") and [n["number"] for n in first["footnotes"]] == ["898", "899"]
     follow = _ask(tmp_path / "i", "And in 2017?", "--history", "What did Bulgaria do in 2023?")
     assert "In February 2017" in follow["passages"][0]["text"]
+    if kind == "sq8":  # the same dense ranking as exact search, filtered or not
+        from assistant.retrieval import dense
+
+        data = store.read(tmp_path / "i")
+        vectors = data.dense.reconstruct_n(0, data.dense.ntotal)
+        import faiss
+
+        flat = faiss.IndexFlatIP(vectors.shape[1])
+        flat.add(vectors)
+        rows = np.arange(0, len(vectors), 3)
+        for probe in vectors[:20]:
+            assert [r for r, _ in dense.search(data.dense, probe, 10)] == [r for r, _ in dense.search(flat, probe, 10)]
+            assert [r for r, _ in dense.search(data.dense, probe, 10, rows)] == \
+                [r for r, _ in dense.search(flat, probe, 10, rows)]
 
 
 @pytest.mark.parametrize("backend, floor", [("onnx", 0.9999), ("onnx-int8", 0.9)])

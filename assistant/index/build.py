@@ -263,7 +263,8 @@ def build_index(settings: Settings, progress: bool = True, full: bool = False,
             if on_progress:
                 on_progress("write", 0, 1)
             version = store.write(settings.index, meta, ingested.reports, passages, vectors, ingested.documents,
-                                  {"reports": ingested.files}, hnsw_above=settings.hnsw_above)
+                                  {"reports": ingested.files}, approximate_above=settings.approximate_above,
+                                  approximate_index=settings.approximate_index)
             bar.update(1)
         if on_progress:
             on_progress("done", 1, 1)

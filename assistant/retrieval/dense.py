@@ -21,14 +21,18 @@ def search(index: faiss.Index, query_vector: np.ndarray, n: int, rows: np.ndarra
     if n <= 0:
         return []
     params = None
-    if rows is not None or ef_search:
-        selector = faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64)) if rows is not None else None
-        if isinstance(index, faiss.IndexHNSW):
-            params = faiss.SearchParametersHNSW(efSearch=max(ef_search or 64, n))
-            if selector is not None:
-                params.sel = selector
-        elif selector is not None:
-            params = faiss.SearchParameters(sel=selector)
+    selector = faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64)) if rows is not None else None
+    if isinstance(index, faiss.IndexHNSW):
+        params = faiss.SearchParametersHNSW(efSearch=max(ef_search or 64, n))
+        if selector is not None:
+            params.sel = selector
+    elif isinstance(index, faiss.IndexRefine):  # the filter applies to the 8-bit scan; the re-rank is exact
+        params = faiss.IndexRefineSearchParameters(k_factor=index.k_factor)
+        if selector is not None:
+            params.base_index_params = faiss.SearchParameters(sel=selector)
+            params.sel = selector
+    elif selector is not None:
+        params = faiss.SearchParameters(sel=selector)
     scores, found = index.search(query_vector.reshape(1, -1).astype("float32"), n, params=params)
     return [(int(r), float(s)) for r, s in zip(found[0], scores[0]) if r >= 0]
 
