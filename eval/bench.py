@@ -62,7 +62,7 @@ def pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def synthetic_index(n: int, seed: int, approximate_above: int, kind: str = "sq8") -> store.IndexData:
+def synthetic_index(n: int, seed: int, approximate_above: int, kind: str = "pq") -> store.IndexData:
     """n report-like passages (countries, years, cities) with stand-in vectors, as an in-memory index."""
     rng = random.Random(seed)
     passages, reports = [], {}
@@ -142,7 +142,7 @@ def approximate_recall(vectors_index: store.IndexData, queries: np.ndarray, kind
     return {"ids": round(float(np.mean(ids)), 4), "ties": round(float(np.mean(ties)), 4)}
 
 
-RECALL_SETTINGS = [("sq8", 0), ("hnsw", 256), ("hnsw", 512), ("hnsw", 1024)]
+RECALL_SETTINGS = [("pq", 0), ("hnsw", 256), ("hnsw", 512), ("hnsw", 1024)]
 
 
 def build_rates(corpus: Path, work: Path, embedder: Embedder) -> dict[str, float]:
@@ -300,7 +300,7 @@ def main() -> int:
         real_index = work / "real" / "index"
         real_data = store.read(real_index)
         queries = embedder.encode([q.question for q in questions])
-        results["recall@10"] = {(kind if kind == "sq8" else f"hnsw efSearch {ef}"):
+        results["recall@10"] = {(kind if kind == "pq" else f"hnsw efSearch {ef}"):
                                 approximate_recall(real_data, queries, kind, ef) for kind, ef in RECALL_SETTINGS}
         results["recall_passages"] = len(real_data.passages)
         del real_data

@@ -24,7 +24,7 @@ def _ask(index: Path, question: str, *extra: str) -> dict:
     return json.loads(result.stdout)
 
 
-@pytest.mark.parametrize("kind", ["sq8", "hnsw"])
+@pytest.mark.parametrize("kind", ["pq", "hnsw"])
 def test_approximate_indexes_answer_and_filter_like_flat(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("ASSISTANT_APPROXIMATE_ABOVE", "1")
     monkeypatch.setenv("ASSISTANT_APPROXIMATE_INDEX", kind)
@@ -35,7 +35,7 @@ def test_approximate_indexes_answer_and_filter_like_flat(kind: str, tmp_path: Pa
     assert first["text"].startswith("In Bulgaria, a forum on") and [n["number"] for n in first["footnotes"]] == ["898", "899"]
     follow = _ask(tmp_path / "i", "And in 2017?", "--history", "What did Bulgaria do in 2023?")
     assert "In February 2017" in follow["passages"][0]["text"]
-    if kind == "sq8":  # the same dense ranking as exact search, filtered or not
+    if kind == "pq":  # the same dense ranking as exact search, filtered or not
         from assistant.retrieval import dense
 
         data = store.read(tmp_path / "i")

@@ -26,11 +26,12 @@ def search(index: faiss.Index, query_vector: np.ndarray, n: int, rows: np.ndarra
         params = faiss.SearchParametersHNSW(efSearch=max(ef_search or 64, n))
         if selector is not None:
             params.sel = selector
-    elif isinstance(index, faiss.IndexRefine):  # the filter applies to the 8-bit scan; the re-rank is exact
-        params = faiss.IndexRefineSearchParameters(k_factor=index.k_factor)
-        if selector is not None:
-            params.base_index_params = faiss.SearchParameters(sel=selector)
-            params.sel = selector
+    elif isinstance(index, faiss.IndexRefine):
+        if selector is not None:  # fast-scan codes take no filter: the selected rows are scored exactly
+            index = faiss.downcast_index(index.refine_index)
+            params = faiss.SearchParameters(sel=selector)
+        else:
+            params = faiss.IndexRefineSearchParameters(k_factor=index.k_factor)
     elif selector is not None:
         params = faiss.SearchParameters(sel=selector)
     scores, found = index.search(query_vector.reshape(1, -1).astype("float32"), n, params=params)
