@@ -212,7 +212,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
         app.load(lambda: status_text(assistant), None, status, api_visibility="private")
         app.load(load_evaluation, None, evaluation_outputs, api_visibility="private")
         gr.api(ask_api, api_name="ask")
-    app.queue(default_concurrency_limit=4)
+    app.queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
     return app
 
 
