@@ -61,7 +61,6 @@ class Assistant:
             except UserError as exc:
                 if version is not None:
                     self._refused[version] = str(exc)
-                if version is not None:
                     log.error("index version %s cannot be served: %s", version, exc)
                 fallback = self._index or self._fallback(index_dir, version)
                 if fallback is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from assistant.ingest.footnotes import MARK_CLOSE, MARK_OPEN
 from assistant.ingest.inline import clean_inline
@@ -177,19 +178,13 @@ def layout(lines: list[str], fmt: str) -> Layout:
         elif _title_candidate(para):
             para.kind, para.level = "heading", 2
 
-    # A plain-text title followed directly by another heading heads nothing: it is text (a caption).
-    if fmt != "md":
-        for a, b in zip(joined, joined[1:]):
-            if a.kind == "heading" and a.level == 2 and b.kind == "heading" and b.level <= 2 and not \
-                    _NUMBERED.match(a.text):
-                a.kind = "text"
-
-    # A heading that heads nothing (the document ends, or a heading of its level or above follows) would
-    # take its words out of every passage: it is text.
+    # A heading that heads nothing (the document ends, or a heading of its level or above follows: a
+    # caption, say) would take its words out of every passage: it is text.
     for i, para in enumerate(joined):
         if para.kind == "heading":
-            nxt = next((b for b in joined[i + 1:] if b.kind != "heading" or b.level <= para.level
-                        or clean_inline(b.text.strip()) != clean_inline(para.text.strip())), None)
+            title = clean_inline(para.text.strip())
+            nxt = next((b for b in islice(joined, i + 1, None) if b.kind != "heading" or b.level <= para.level
+                        or clean_inline(b.text.strip()) != title), None)
             if nxt is None or (nxt.kind == "heading" and nxt.level <= para.level):
                 para.kind = "text"
 
