@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from assistant.errors import UserError
 from assistant.index import store
 from assistant.index.store import IndexData
 from assistant.models import Answer, Filters, PassageHit, SourceRef
+from assistant.retrieval.normalize import EMPTY_QUESTION, check_history, check_k, check_question, normalize_text
 from assistant.retrieval.query import Query, understand, with_filters
 from assistant.retrieval.retriever import FusionWeights, Ranking, rank
 from assistant.settings import Settings
@@ -21,12 +21,12 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY = 20  # earlier questions a follow-up may draw on
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean_question(text: str | None) -> str:
-    """A question as searched: control characters out, at most MAX_QUESTION_CHARS characters."""
-    return _CONTROL.sub(" ", text or "").strip()[:MAX_QUESTION_CHARS].strip()
+    """A question as searched: normalised (``normalize_text``: surrogates repaired, zero-width and other
+    format characters out, control characters out, NFKC), at most MAX_QUESTION_CHARS characters."""
+    return normalize_text(text or "").strip()[:MAX_QUESTION_CHARS].strip()
 
 
 class Assistant:
@@ -109,12 +109,17 @@ class Assistant:
         """Understand the question and rank passages: everything but the answer text.
 
         ``countries`` and ``years`` replace what was understood (the chips a user removed or changed);
-        ``reports`` limits the search to those reports."""
-        question = clean_question(question)
+        ``reports`` limits the search to those reports.
+
+        What a caller sends is checked and normalised first, the same for the CLI and the web API: the
+        question and the history items are text (``normalize_text``), ``k`` is from 1 to MAX_K;
+        anything else raises UserError with the message the CLI prints."""
+        question = clean_question(check_question(question))
         if not question:
-            raise UserError("the question is empty; ask something, e.g. \"What did Bulgaria do in 2023?\"")
+            raise UserError(EMPTY_QUESTION)
+        history = [h for h in (clean_question(h) for h in check_history(history)[-MAX_HISTORY:]) if h]
+        k = self.settings.k if k is None else check_k(k)
         index = index or self.index  # one version for the whole question, even if a rebuild lands meanwhile
-        history = [h for h in (clean_question(h) for h in (history or [])[-MAX_HISTORY:]) if h]
         query = understand(question, history, index.newest_year())
         if countries is not None or years is not None:
             query = with_filters(query, countries, years)
@@ -124,7 +129,7 @@ class Assistant:
         vector = self.embedder.encode([query.resolved])[0]
         weights = weights or FusionWeights(dense=self.settings.fusion_dense_weight,
                                            bm25=self.settings.fusion_bm25_weight, k=self.settings.fusion_k)
-        ranking = rank(index, query, vector, k=k or self.settings.k, candidates=self.settings.candidates,
+        ranking = rank(index, query, vector, k=k, candidates=self.settings.candidates,
                        mode=mode or self.settings.mode, weights=weights, sources=set(reports) if reports else None)
         return query, ranking
 

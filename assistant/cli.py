@@ -31,6 +31,10 @@ def _settings(**overrides: Any):
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
+        if field == "k":  # the library's and the web API's message, word for word
+            from assistant.retrieval.normalize import k_message
+
+            raise UserError(k_message(first.get("input"))) from exc
         raise UserError(f"setting '{field}' (flag --{field.replace('_', '-')} or ASSISTANT_{field.upper()}): "
                         f"{first['msg']}") from exc
 
@@ -49,7 +53,7 @@ def common_options(fn: Callable) -> Callable:
             return fn(*args, base={"corpus": corpus, "index": index_dir, "model": model}, **kwargs)
         except UserError as exc:
             click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            sys.exit(getattr(exc, "exit_code", 2))
 
     return wrapper
 
@@ -95,10 +99,30 @@ def index_cmd(ctx: click.Context, base: dict, chunk_tokens: int | None, full: bo
     _run_build(_settings(**base, chunk_tokens=chunk_tokens), full, as_json, quiet)
 
 
+class Interrupted(UserError):
+    exit_code = 130  # as a shell reports Ctrl-C
+
+
+def _interrupted(settings: Any) -> UserError:
+    from assistant.index import store
+
+    served = store.current_version(settings.index)
+    return Interrupted("interrupted; " + (f"the index being served ({served}) is unchanged" if served else
+                                        "no index was written") + ". What was embedded is kept in the cache: "
+                     "the next `assistant index` starts from there")
+
+
 def _run_build(settings: Any, full: bool, as_json: bool, quiet: bool) -> None:
     from assistant.index.build import build_index
 
-    summary = build_index(settings, progress=not (quiet or as_json), full=full)
+    try:
+        summary = build_index(settings, progress=not (quiet or as_json), full=full)
+    except KeyboardInterrupt:
+        raise _interrupted(settings) from None
+    _print_summary(summary, as_json)
+
+
+def _print_summary(summary: Any, as_json: bool) -> None:
     if as_json:
         click.echo(summary.model_dump_json())
         return
@@ -152,6 +176,12 @@ def status_cmd(ctx: click.Context, base: dict, as_json: bool) -> None:
     for kind in ("added", "modified", "removed"):
         for name in status[kind]:
             click.echo(f"  {kind}: {name}")
+    for move in status["renamed"]:
+        click.echo(f"  renamed: {move['from']} -> {move['to']}")
+    for copy in status["copies"]:
+        click.echo(f"  copy: {Path(copy['path']).name}: {copy['reason']}")
+    for skipped in status["skipped"]:
+        click.echo(f"  skipped {skipped['path']}: {skipped['reason']}")
     click.echo("The index is current." if status["current"] else "The index is out of date: run `assistant index`.")
 
 
@@ -185,11 +215,55 @@ def add_cmd(ctx: click.Context, base: dict, paths: tuple[Path, ...], report_id: 
     if len(paths) > 1 and any(v is not None for v in metadata.values()):
         raise UserError("--id, --title, --year and the other metadata flags describe one report; add one PATH at a time")
     settings = _settings(**_merged(ctx, base), chunk_tokens=(ctx.obj or {}).get("chunk_tokens"))
+    added = []
     for path in paths:
         report = add_report(settings.corpus, path, metadata)
+        added.append(report.id)
         if not as_json:
             click.echo(f"Added {path} to {settings.corpus} as {report.file} (id {report.id})")
-    _run_build(settings, False, as_json, quiet)
+    try:
+        _run_build(settings, False, as_json, quiet)
+    except (UserError, Exception) as exc:
+        undo = " and ".join(f"`assistant index remove {rid}`" for rid in added)
+        message = str(exc) if isinstance(exc, UserError) else f"the build failed ({exc.__class__.__name__}: {exc})"
+        if not isinstance(exc, UserError):
+            log.debug("build failed", exc_info=True)
+        error = (Interrupted if isinstance(exc, Interrupted) else UserError)(
+            f"{message}. The report{'s are' if len(added) > 1 else ' is'} in the corpus but not in the index: run "
+            f"`assistant index` to try again, or {undo} to undo the add")
+        raise error from exc
+
+
+@index_cmd.command("remove")
+@common_options
+@click.argument("report")
+@click.option("--json", "as_json", is_flag=True, help="Print the build summary as one JSON object, with `removal`.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.pass_context
+def remove_cmd(ctx: click.Context, base: dict, report: str, as_json: bool, quiet: bool) -> None:
+    """Take REPORT (an id or a file name) out: its file, its sources.toml entry and its passages.
+
+    The file is moved to corpus/.removed/ (delete it there), and the index is rebuilt without it as
+    one new version; if that fails or is interrupted, everything is put back as it was.
+
+    \b
+    Examples:
+      assistant index remove euaa-ar-2022
+      assistant index remove "report (1).pdf"
+    """
+    from assistant.index.remove import remove_report
+
+    settings = _settings(**_merged(ctx, base), chunk_tokens=(ctx.obj or {}).get("chunk_tokens"))
+    try:
+        removal, summary = remove_report(settings, report, progress=not (quiet or as_json))
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted; nothing was removed: the report is still in the corpus and the index") from None
+    if as_json:
+        click.echo(json.dumps({**summary.model_dump(mode="json"), "removal": removal.__dict__}, ensure_ascii=False))
+        return
+    where = ", ".join(removal.moved_to) or "no file was left in the corpus"
+    click.echo(f"Removed report {removal.report}: {', '.join(removal.files) or '(no file)'} moved to {where}")
+    _print_summary(summary, False)
 
 
 @index_cmd.command("rollback")
@@ -239,10 +313,10 @@ def _print_answer(answer: Any) -> None:
 @main.command("ask")
 @common_options
 @click.argument("question")
-@click.option("-k", "--k", "k", type=int, help="How many passages [env ASSISTANT_K; default 5].")
+@click.option("-k", "--k", "k", metavar="INTEGER", help="How many passages, 1 to 100 [env ASSISTANT_K; default 5].")
 @click.option("--history", multiple=True, help="An earlier question of the conversation (repeatable, oldest first).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object (the stable contract).")
-def ask_cmd(base: dict, question: str, k: int | None, history: tuple[str, ...], as_json: bool) -> None:
+def ask_cmd(base: dict, question: str, k: str | None, history: tuple[str, ...], as_json: bool) -> None:
     """Answer QUESTION with cited passages.
 
     \b
@@ -252,8 +326,9 @@ def ask_cmd(base: dict, question: str, k: int | None, history: tuple[str, ...], 
       assistant ask "Which source reports the Naples centre?" --k 3 --json
     """
     from assistant.api import Assistant
+    from assistant.retrieval.normalize import check_k
 
-    settings = _settings(**base, k=k)
+    settings = _settings(**base, k=None if k is None else check_k(k))  # the library's message for a bad k
     answer = Assistant(settings).ask(question, list(history), k=settings.k)
     if as_json:
         click.echo(answer.model_dump_json())
@@ -357,6 +432,20 @@ def eval_cmd(base: dict, gold: Path, out: Path, modes: tuple[str, ...], as_json:
         click.echo(f"Written: {json_path} and {md_path}")
 
 
+def _remove_staging(settings: Any) -> None:
+    """Half-written versions left by a killed build go at start, unless a build is running now."""
+    from assistant.index import store
+    from assistant.index.lock import BuildLock
+
+    if not (settings.index / store.VERSIONS).is_dir():
+        return
+    try:
+        with BuildLock(settings.index):
+            store.remove_staging(settings.index)
+    except UserError:
+        pass  # a build holds the lock: its folder is not stale
+
+
 @main.command("serve")
 @common_options
 @click.option("--host", help="Address to listen on [env ASSISTANT_HOST; default 127.0.0.1].")
@@ -372,6 +461,7 @@ def serve_cmd(base: dict, host: str | None, port: int | None) -> None:
     from assistant.index import store
 
     settings = _settings(**base, host=host, port=port)
+    _remove_staging(settings)
     if not store.exists(settings.index):
         from assistant.index.build import build_index
 

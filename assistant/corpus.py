@@ -27,7 +27,10 @@ class CorpusFile:
 
 
 def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "report"
+    """A report id: lower-case ASCII, transliterated ("Ελλάδα" -> "ellada", "Über" -> "uber")."""
+    from slugify import slugify
+
+    return slugify(name, max_length=80) or "report"
 
 
 def read_manifest(corpus: Path) -> dict[str, Report]:
@@ -57,15 +60,18 @@ def read_manifest(corpus: Path) -> dict[str, Report]:
     return reports
 
 
-def infer_report(path: Path, text: str, taken: set[str], first_heading: str | None = None) -> Report:
+def infer_report(path: Path, text: str, taken: set[str], first_heading: str | None = None,
+                 report_id: str | None = None) -> Report:
     """Metadata for a file the manifest does not describe: title from its first heading (else its first
-    line), period from the years its text mentions."""
+    line), period from the years its text mentions; the id ``report_id`` (the one it was indexed under
+    before) or one made from its file name that is not in ``taken``."""
     title = first_heading or next((ln.strip().lstrip("#").strip() for ln in text.splitlines() if ln.strip()),
                                   path.stem)
     years = [int(y) for y in re.findall(r"\b(19[5-9]\d|20[0-4]\d)\b", text)]
-    rid = _slug(path.stem)
-    while rid in taken:
-        rid += "-x"
+    rid = report_id or _slug(path.stem)
+    n = 2
+    while rid in taken and rid != report_id:
+        rid, n = f"{_slug(path.stem)}-{n}", n + 1
     return Report(
         id=rid,
         file=path.name,
@@ -76,6 +82,30 @@ def infer_report(path: Path, text: str, taken: set[str], first_heading: str | No
         inferred=["title", "period_start", "period_end"],
         notes="Not in sources.toml: title and period were inferred; add an entry to correct them.",
     )
+
+
+def _unusable(path: Path) -> str | None:
+    """Why an entry of the corpus folder cannot be read as a report file, if it cannot."""
+    try:
+        if path.is_symlink():
+            target = path.resolve(strict=True)  # raises on a loop or a missing target
+            if not target.is_file():
+                return "a link to something that is not a file; link to a report file instead"
+        if path.is_dir():
+            return "a folder: reports in folders are not read; move its files into the corpus folder itself"
+        if not path.is_file():
+            return "not a regular file (a device, socket or pipe); copy the report in as a file"
+        with path.open("rb"):
+            pass
+    except RuntimeError:  # Python < 3.13 reports a symlink loop this way
+        return "a symbolic link that points back to itself (a loop); replace it with the file"
+    except FileNotFoundError:
+        return "a symbolic link to a file that does not exist; replace it with the file"
+    except OSError as exc:
+        if exc.errno == 40:  # ELOOP
+            return "a symbolic link that points back to itself (a loop); replace it with the file"
+        return f"cannot be read ({exc.strerror or exc}); check the file's permissions"
+    return None
 
 
 def discover(corpus: Path) -> tuple[list[CorpusFile], list[Skipped]]:
@@ -89,7 +119,11 @@ def discover(corpus: Path) -> tuple[list[CorpusFile], list[Skipped]]:
         if not (corpus / name).is_file():
             skipped.append(Skipped(path=str(corpus / name), reason="listed in sources.toml but missing"))
     for path in sorted(corpus.iterdir()):
-        if path.name.startswith(".") or path.name in IGNORED or not path.is_file():
+        if path.name.startswith(".") or path.name in IGNORED:
+            continue
+        problem = _unusable(path)
+        if problem:
+            skipped.append(Skipped(path=str(path), reason=problem))
             continue
         if path.suffix.lower() not in FORMATS:
             skipped.append(Skipped(
@@ -101,7 +135,6 @@ def discover(corpus: Path) -> tuple[list[CorpusFile], list[Skipped]]:
     return files, skipped
 
 
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
@@ -111,7 +144,10 @@ def safe_filename(name: str) -> str:
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
-    stem = _SAFE.sub("-", stem).strip("-._") or "report"
+    from slugify import slugify  # letters of every script are kept; anything else becomes "-"
+
+    stem = slugify(stem.replace("\x00", ""), allow_unicode=True, lowercase=False, max_length=80,
+                   regex_pattern=r"[^\w.-]+").strip("-._") or "report"
     suffix = suffix.lower()
     if f".{suffix}" not in FORMATS:
         raise UserError(f"'{name}': unsupported file type '.{suffix or '(none)'}'; use .txt, .md, .html or .pdf")
@@ -124,6 +160,21 @@ def _toml_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return json.dumps(value, ensure_ascii=False)  # a TOML basic string / integer
+
+
+def same_content(corpus: Path, source: Path) -> Path | None:
+    """The report file of the corpus whose bytes are those of ``source``, if any (compared by sha256)."""
+    from assistant.hashing import sha256_file
+
+    wanted, size = sha256_file(source, remember=False), source.stat().st_size
+    files, _ = discover(corpus)
+    for f in files:
+        try:
+            if f.path.stat().st_size == size and sha256_file(f.path) == wanted:
+                return f.path
+        except OSError:
+            continue
+    return None
 
 
 def add_report(corpus: Path, source: Path, metadata: dict[str, object], name: str | None = None) -> Report:
@@ -148,11 +199,14 @@ def add_report(corpus: Path, source: Path, metadata: dict[str, object], name: st
     given_name = name or source.name
     name = safe_filename(given_name)
     manifest = read_manifest(corpus)
+    same = same_content(corpus, source)
+    if same is not None:
+        held = manifest.get(same.name)
+        raise UserError(f"{source}: the corpus already holds this content as {same.name}"
+                        + (f" (report {held.id})" if held else "") + "; it is indexed once, not added again")
     target = corpus / name
     n = 2
     while target.exists() or name in manifest:
-        if target.exists() and target.read_bytes() == source.read_bytes():
-            raise UserError(f"{source}: the corpus already holds this file as {target.name}")
         name = f"{Path(safe_filename(given_name)).stem}-{n}{Path(name).suffix}"
         target, n = corpus / name, n + 1
     fmt = FORMATS[target.suffix]

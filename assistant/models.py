@@ -72,8 +72,11 @@ class Passage(BaseModel):
         return f"{self.section}\n{self.text}" if self.heading_path else self.text
 
     @staticmethod
-    def make_id(source: str, heading_path: list[str], text: str) -> str:
-        digest = hashlib.sha256("\x1f".join([source, *heading_path, text]).encode("utf-8")).hexdigest()
+    def make_id(source: str, heading_path: list[str], text: str, repeat: int = 0) -> str:
+        """Hashed from report, section and text; the n-th repeat of the same text in the same section
+        (a "(Source: ...)" line, say) gets its own id."""
+        parts = [source, *heading_path, text] + ([f"#{repeat}"] if repeat else [])
+        digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
         return digest[:16]
 
 
@@ -82,6 +85,7 @@ class Skipped(BaseModel):
 
     path: str
     reason: str
+    same_as: str | None = None  # a copy: the file name of the report with the same content, which is indexed
 
 
 class SourceRef(BaseModel):

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+MAX_K = 100  # the most passages one question may ask for (CLI --k, ASSISTANT_K, the web API's k)
 
 
 class Settings(BaseSettings):
@@ -48,12 +49,15 @@ class Settings(BaseSettings):
         description="Largest passage, in model tokens, including its section heading; capped at the "
         "model's maximum sequence length.",
     )
+    max_report_passages: int = Field(
+        20_000, ge=1, description="A report that splits into more passages than this is skipped with a message "
+        "giving the estimated embedding time; raise it to index very large reports on purpose.")
     approximate_above: int = Field(250_000, ge=1, description="From this many passages on, the dense index is "
                                    "`approximate_index` instead of flat (exact); chosen from the benchmark.")
     approximate_index: str = Field("pq", pattern=r"^(pq|hnsw)$", description="Index beyond `approximate_above`: "
                                    "pq (4-bit product-quantized scan, exact re-rank: recall@10 0.999 against flat, "
                                    "15x faster) or hnsw (a graph: it misses about 1 in 10 of the exact top 10).")
-    k: int = Field(5, ge=1, le=100, description="Passages returned per question.")
+    k: int = Field(5, ge=1, le=MAX_K, description="Passages returned per question (1 to 100).")
     candidates: int = Field(100, ge=1, le=10000, description="Dense hits considered before re-ranking.")
     mode: str = Field("hybrid+meta", pattern=r"^(bm25|dense|hybrid|hybrid\+meta)$",
                       description="Retrieval mode: bm25, dense, hybrid, or hybrid+meta (metadata-aware).")

@@ -22,6 +22,7 @@ from assistant.api import MAX_QUESTION_CHARS, Assistant
 from assistant.errors import UserError
 from assistant.geo import country_name
 from assistant.models import Answer
+from assistant.retrieval.normalize import normalize_text
 from assistant.settings import Settings
 from ui.evaluation import evaluation_tab
 from ui.render import answer_html, answer_json, cards_html, conversation_markdown
@@ -99,8 +100,15 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
             return {}
 
     def ask_api(question: str, history: list[str] | None = None, k: int = 5) -> dict[str, Any]:
-        """Answer a question with cited passages; the same JSON object as `assistant ask --json`."""
-        return assistant.ask(question, history or [], k=k).model_dump(mode="json")
+        """Answer a question with cited passages; the same JSON object as `assistant ask --json`.
+
+        k is from 1 to 100. A caller's mistake (an empty question, a bad k or history) comes back as an
+        error with the CLI's message, and logs no traceback."""
+        try:
+            return assistant.ask(question, history, k=k).model_dump(mode="json")
+        except UserError as exc:
+            log.info("ask API refused a request: %s", exc)
+            raise gr.Error(str(exc), print_exception=False) from None
 
     def show(answer: Answer, turns: list[dict], session: str) -> tuple:
         folder = exports / session
@@ -112,7 +120,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
 
     def respond(question: str, chat: list[dict], asked: list[str], turns: list[dict], session: str,
                 request: gr.Request):
-        question = (question or "").strip()
+        question = normalize_text(question or "").strip()  # what the library searches, shown as asked
         if not question:
             return (gr.update(),) * 4 + (asked, turns, session) + (gr.update(),) * 6
         notice = ""

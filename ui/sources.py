@@ -68,6 +68,13 @@ def report_rows(assistant: Assistant) -> list[list[Any]]:
     return rows
 
 
+def report_choices(assistant: Assistant) -> list[tuple[str, str]]:
+    try:
+        return [(f"{r.id} ({r.file})", r.id) for r in assistant.index.reports.values()]
+    except UserError:
+        return []
+
+
 def _optional_int(value: Any, field: str) -> int | None:
     if value in (None, ""):
         return None
@@ -93,6 +100,23 @@ def rebuild(settings: Settings, password: str | None, on_progress=None) -> str:
             f"Index {summary.version} is current; nothing to do.") + skipped
 
 
+def remove(settings: Settings, report_id: str | None, password: str | None, on_progress=None) -> str:
+    """Take a report out of the corpus and the index in one new version (admin)."""
+    from assistant.index.remove import remove_report
+
+    check_password(settings, password)
+    if not report_id:
+        raise UserError("choose the report to remove first")
+    if not _building.acquire(blocking=False):
+        raise UserError("a rebuild is already running; wait for it to finish")
+    try:
+        removal, summary = remove_report(settings, report_id, on_progress=on_progress)
+    finally:
+        _building.release()
+    return (f"Removed {removal.report} ({', '.join(removal.files) or 'no file'} moved to corpus/.removed/). "
+            f"Index {summary.version}: {summary.reports} reports, {summary.passages} passages.")
+
+
 def upload(settings: Settings, path: str | None, fields: dict[str, Any], password: str | None,
            on_progress=None) -> str:
     """Add an uploaded report (type and size checked, name sanitised) and rebuild (admin)."""
@@ -109,7 +133,12 @@ def upload(settings: Settings, path: str | None, fields: dict[str, Any], passwor
                 "period_start": _optional_int(fields.get("period_start"), "Period start"),
                 "period_end": _optional_int(fields.get("period_end"), "Period end"), "url": fields.get("url") or None}
     report = add_report(settings.corpus, source, metadata)
-    return f"Added {report.file} as {report.id}. " + rebuild(settings, password, on_progress)
+    message = f"Added {report.file} as {report.id}. "
+    try:
+        return message + rebuild(settings, password, on_progress)
+    except UserError as exc:
+        raise UserError(f"{message}The index was not rebuilt: {exc} Press \"Rebuild index\" to try again, or "
+                        f"remove {report.id} to undo the add.") from exc
 
 
 def sources_tab(settings: Settings, assistant: Assistant, status: gr.Markdown, status_text) -> None:
@@ -127,6 +156,11 @@ def sources_tab(settings: Settings, assistant: Assistant, status: gr.Markdown, s
                   "url": url}
         return (upload(settings, path, fields, password, bar(progress)), report_rows(assistant),
                 status_text(assistant))
+
+    def on_remove(report_id: str | None, password: str, progress: gr.Progress = gr.Progress()):
+        message = remove(settings, report_id, password, bar(progress))
+        return (message, report_rows(assistant), status_text(assistant),
+                gr.update(choices=report_choices(assistant), value=None))
 
     def guarded(fn):
         def run(*args):
@@ -157,9 +191,15 @@ def sources_tab(settings: Settings, assistant: Assistant, status: gr.Markdown, s
             with gr.Row():
                 add = gr.Button("Add and rebuild", variant="primary", elem_id="add-report")
                 rebuild_button = gr.Button("Rebuild index", elem_id="rebuild")
+            with gr.Row():
+                to_remove = gr.Dropdown(choices=report_choices(assistant), label="Report to take out",
+                                        elem_id="remove-choice")
+                remove_button = gr.Button("Remove report", variant="stop", elem_id="remove-report")
             result = gr.Markdown(elem_id="rebuild-result")
         if allowed:
             add.click(guarded(on_upload), [file, title, publisher, year, start, end, url, password],
                       [result, table, status], api_visibility="private", concurrency_limit=1)
             rebuild_button.click(guarded(on_rebuild), [password], [result, table, status], api_visibility="private",
                                  concurrency_limit=1)
+            remove_button.click(guarded(on_remove), [to_remove, password], [result, table, status, to_remove],
+                                api_visibility="private", concurrency_limit=1)

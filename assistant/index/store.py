@@ -168,10 +168,10 @@ def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages
 
     if len(passages) != vectors.shape[0]:
         raise ValueError("one vector per passage is required")
+    _check_unique(reports, passages)
     root = index_dir / VERSIONS
     root.mkdir(parents=True, exist_ok=True)
-    for stale in root.glob(".tmp-*"):  # left by a build that died
-        shutil.rmtree(stale, ignore_errors=True)
+    remove_staging(index_dir)
     existing = versions(index_dir)
     version = f"v{(int(existing[-1][1:]) + 1 if existing else 1):04d}"
     staging = root / f".tmp-{version}-{os.getpid()}"
@@ -216,6 +216,32 @@ def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages
         if old not in keep:
             shutil.rmtree(root / old, ignore_errors=True)
     return version
+
+
+def remove_staging(index_dir: Path) -> list[str]:
+    """Remove the half-written versions a killed build left (call it holding the build lock)."""
+    removed = []
+    for stale in (index_dir / VERSIONS).glob(".tmp-*") if (index_dir / VERSIONS).is_dir() else []:
+        shutil.rmtree(stale, ignore_errors=True)
+        removed.append(stale.name)
+    if removed:
+        log.info("removed %s, left by a build that did not finish", ", ".join(removed))
+    return removed
+
+
+def _check_unique(reports: list[Report], passages: list[Passage]) -> None:
+    """A version holds each report once and each passage once: refused at write time otherwise."""
+    seen: set[str] = set()
+    twice = [p.chunk_id for p in passages if p.chunk_id in seen or seen.add(p.chunk_id)]
+    if twice:
+        raise ValueError(f"refusing to write an index holding {len(twice)} passage ids twice (first: {twice[0]}); "
+                         "this is a bug in the assistant: please report it")
+    ids = [r.id for r in reports]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"refusing to write an index holding a report id twice ({sorted(ids)})")
+    unknown = {p.source for p in passages} - set(ids)
+    if unknown:
+        raise ValueError(f"refusing to write passages of reports not in the index: {sorted(unknown)[:5]}")
 
 
 def _newest_sound(index_dir: Path, below: str) -> str | None:

@@ -130,13 +130,15 @@ class PassageSplitter:
                 for part in ([marked] if self._fits(path, marked) else self._split_large(path, marked)):
                     groups.append((path, [part]))
         passages = []
+        seen: dict[tuple[tuple[str, ...], str], int] = {}  # a paragraph repeated in a section: one id each
         for position, (path, texts) in enumerate(groups):
             text, cited = take_placeholders("\n\n".join(texts))
             heading_path = list(path)
+            repeat = seen[(path, text)] = seen.get((path, text), -1) + 1
             embed = f"{_heading(path)}\n{text}" if path else text
             notes = [doc.notes[i] for i in cited]
             passages.append(Passage(
-                chunk_id=Passage.make_id(source, heading_path, text),
+                chunk_id=Passage.make_id(source, heading_path, text, repeat),
                 source=source,
                 position=position,
                 heading_path=heading_path,

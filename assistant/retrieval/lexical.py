@@ -19,6 +19,18 @@ if TYPE_CHECKING:
 
 
 @lru_cache(maxsize=1)
+def _bm25s():
+    """bm25s, imported once; it sets its logger to DEBUG on import, which printed "DEBUG bm25s: Building
+    index from tokens" on every build: its logger follows ours again (DEBUG only with -vv)."""
+    import logging
+
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s
+
+
+@lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer
 
@@ -30,22 +42,19 @@ def document(passage: Passage) -> str:
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
-    import bm25s
-
+    bm25s = _bm25s()
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
 
 
 def build(passages: list[Passage], folder: Path) -> None:
-    import bm25s
-
+    bm25s = _bm25s()
     retriever = bm25s.BM25()
     retriever.index(tokenize([document(p) for p in passages]), show_progress=False)
     retriever.save(str(folder))
 
 
 def load(folder: Path) -> bm25s.BM25:
-    import bm25s
-
+    bm25s = _bm25s()
     return bm25s.BM25.load(str(folder))
 
 
