@@ -223,3 +223,34 @@ def test_report_text_renders_inert(browser, corpus_copy: Path, tmp_path: Path):
         page.close()
     finally:
         app.close()
+
+
+def test_sources_tab_removes_a_report(browser, corpus_copy: Path, tmp_path: Path):
+    """The Sources tab's "Remove report": the report leaves the table, the index and the corpus folder."""
+    from assistant.index import store
+    from assistant.index.build import build_index
+
+    settings = Settings(corpus=corpus_copy, index=tmp_path / "index")
+    build_index(settings, progress=False)
+    app, address = _serve(settings)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(address)
+        page.get_by_role("tab", name="Sources").click()
+        page.wait_for_selector("#sources-table")
+        assert "euaa-ar-2022" in page.inner_text("#sources-table")
+        page.click("#remove-choice input")
+        page.get_by_role("option", name="euaa-ar-2022 (euaa-ar2022-cooperation.md)").click()
+        page.click("#remove-report")
+        page.wait_for_function("() => document.querySelector('#rebuild-result').innerText.includes('Removed')",
+                               timeout=120_000)
+        assert "Removed euaa-ar-2022" in page.inner_text("#rebuild-result")
+        page.wait_for_function("() => !document.querySelector('#sources-table').innerText.includes('euaa-ar-2022')",
+                               timeout=30_000)
+        shot(page, "09-sources-remove")
+        assert "euaa-ar-2022" not in store.read(settings.index).reports
+        assert not (corpus_copy / "euaa-ar2022-cooperation.md").exists()
+        assert list((corpus_copy / ".removed").rglob("euaa-ar2022-cooperation.md"))
+        page.close()
+    finally:
+        app.close()

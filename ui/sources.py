@@ -201,5 +201,7 @@ def sources_tab(settings: Settings, assistant: Assistant, status: gr.Markdown, s
                       [result, table, status], api_visibility="private", concurrency_limit=1)
             rebuild_button.click(guarded(on_rebuild), [password], [result, table, status], api_visibility="private",
                                  concurrency_limit=1)
+            to_remove.focus(lambda: gr.update(choices=report_choices(assistant)), None, to_remove,
+                            api_visibility="private")  # the reports served now, whatever route changed them
             remove_button.click(guarded(on_remove), [to_remove, password], [result, table, status, to_remove],
                                 api_visibility="private", concurrency_limit=1)

@@ -166,6 +166,26 @@ def test_a_version_holding_a_passage_twice_is_refused_at_write_time(corpus_index
     assert Passage.make_id("r", ["s"], "t") != Passage.make_id("r", ["s"], "t", 1)
 
 
+def test_an_index_written_with_a_passage_twice_before_the_check_is_repaired_by_the_next_build(corpus_index,
+                                                                                            monkeypatch):
+    """Indexes multiplied by the old bug are still on users' disks: the next build re-splits everything."""
+    corpus, index = corpus_index
+    settings = Settings(corpus=corpus, index=index)
+    build_index(settings, progress=False)
+    data = store.read(index)
+    vectors = data.dense.reconstruct_n(0, data.dense.ntotal)
+    import numpy as np
+
+    monkeypatch.setattr(store, "_check_unique", lambda reports, passages: None)  # as versions were written before
+    store.write(index, data.meta, list(data.reports.values()), data.passages + data.passages[:8],
+                np.vstack([vectors, vectors[:8]]), data.documents, data.manifest)
+    monkeypatch.undo()
+    assert len(store.read(index).passages) == len(data.passages) + 8
+    summary = build_index(settings, progress=False)
+    assert summary.changed and summary.passages == len(data.passages) and summary.embedded == 0
+    agree(settings, summary)
+
+
 def test_every_route_leaves_summary_status_and_served_index_in_agreement(corpus_index, tmp_path):
     from ui.sources import remove as ui_remove
     from ui.sources import upload
