@@ -115,16 +115,17 @@ def plan(corpus: Path, previous_manifest: dict[str, Any] | None, known_skips: di
     kept.sort(key=lambda m: m[0].path.name)
 
     manifest_ids = {f.report.id for f, _ in kept if f.report}
+    on_disk = {f.path.name for f, _ in hashed}
     planned: dict[str, PlannedFile] = {}
     claimed: set[str] = set()  # previous entries already matched to a file
     for f, sha in kept:
         if f.report is not None and f.report.id in (exclude or set()):
             continue
         old = by_name.get(f.path.name)
-        if old is None or old[1]["sha256"] != sha:
-            old = by_sha.get(sha) if by_sha.get(sha, ("",))[0] not in claimed else None
-            if old is not None and old[1]["file"] in {g.path.name for g, _ in hashed} and old[1]["file"] != f.path.name:
-                old = None  # that file is still here under its own name: this is not a rename
+        if old is None or old[1]["sha256"] != sha:  # renamed? the entry of the same content, if its file is gone
+            moved = by_sha.get(sha)
+            if moved is not None and moved[0] not in claimed and moved[1]["file"] not in on_disk:
+                old = moved
         reuse = reserved = None
         if old is not None:
             rid, entry = old
