@@ -7,14 +7,13 @@ logged (test-artifacts/timings.txt), not asserted.
 from __future__ import annotations
 
 import shutil
-import socket
 import time
 from pathlib import Path
 
 import pytest
 
 from assistant.settings import Settings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 from tests.reliability.record import assert_documented
 from ui.app import CSS, create_app
 
@@ -41,14 +40,8 @@ HANDLERS = """() => Array.from(document.querySelectorAll('#chat *, #answer-panel
     .map(a => e.tagName + ' ' + a.name))"""  # the page's own buttons have handlers; injected ones name __xss
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(settings: Settings):
-    port = _free_port()
+    port = free_port()
     app = create_app(settings)
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
     return app, f"http://127.0.0.1:{port}/"

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from assistant.settings import Settings
-from ui.app import cards_html, create_app
+from ui.app import cards_html
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(settings: Settings):
-    port = _free_port()
-    app = create_app(settings)
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
 
 
 def test_ask_endpoint_returns_the_cli_json(server: str):

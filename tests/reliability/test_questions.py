@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import unicodedata
@@ -238,23 +237,6 @@ def test_any_text_through_the_cli(index_dir: Path, settings: Settings):
 
 
 # ---- the web API --------------------------------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(settings: Settings):
-    from ui.app import create_app
-
-    port = _free_port()
-    app = create_app(settings)
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
-
 
 @pytest.fixture(scope="module")
 def client(server: str):
