@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+_COUNT_PIECE = 65_536  # characters: a longer text is counted in pieces, where the tokenizer allows it
+_WHITESPACE_PRE_TOKENIZERS = ("BertPreTokenizer", "Whitespace", "WhitespaceSplit")
 _loaded: dict[tuple[str, str], SentenceTransformer] = {}
 _onnx: dict[tuple[str, str], object] = {}
 _lock = threading.RLock()  # re-entrant: a property may read another under it
@@ -157,9 +159,64 @@ class Embedder:
     def tokenizer(self):
         return self.model.tokenizer if self.backend == "torch" else self.onnx.tokenizer
 
+    @cached_property
+    def _counting_tokenizer(self):
+        """A private copy of the fast tokenizer's backend, never truncated or padded, for counting; None for
+        a slow tokenizer. (The shared one is set to truncate by every encode; the transformers call around
+        it costs more than counting a passage and builds Python lists of every id.)"""
+        backend = getattr(self.tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            return None
+        from tokenizers import Tokenizer
+
+        copy = Tokenizer.from_str(backend.to_str())
+        copy.no_truncation()
+        copy.no_padding()
+        return copy
+
+    @cached_property
+    def _encode_for_counting(self):
+        counter = self._counting_tokenizer
+        return getattr(counter, "encode_batch_fast", counter.encode_batch)  # fast: no character offsets
+
+    @cached_property
+    def counts_add_up(self) -> bool:
+        """Whether no token spans whitespace (BERT's WordPiece: words are cut at whitespace first, then
+        each word is cut into pieces on its own), so that a text's count is the sum of the counts of its
+        parts wherever whitespace separates them. The splitter can then measure a passage from its pieces
+        (``TokenCounter(embedder.count_tokens, additive=embedder.counts_add_up)``)."""
+        counter = self._counting_tokenizer
+        if counter is None:
+            return False
+        config = json.loads(counter.to_str())
+        normalizer = (config.get("normalizer") or {}).get("type")
+        pre_tokenizer = (config.get("pre_tokenizer") or {}).get("type")
+        return (normalizer in (None, "BertNormalizer") and pre_tokenizer in _WHITESPACE_PRE_TOKENIZERS
+                and (config.get("model") or {}).get("type") == "WordPiece"
+                and not any(any(c.isspace() for c in t.get("content", "")) for t in config.get("added_tokens") or []))
+
     def count_tokens(self, text: str) -> int:
         """Tokens of a text as the model's tokenizer counts them, without special tokens."""
-        return len(self.tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"])
+        counter = self._counting_tokenizer
+        if counter is None:
+            return len(self.tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"])
+        encode = self._encode_for_counting
+        if len(text) <= _COUNT_PIECE or not self.counts_add_up:
+            return len(encode([text], add_special_tokens=False)[0])
+        # A very long text (a report with no blank line), in pieces: the same count, without holding the
+        # encoding of millions of tokens at once (about 90 bytes a character).
+        total, start = 0, 0
+        while start < len(text):
+            end = start + _COUNT_PIECE
+            if end < len(text):
+                cut = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+                if cut <= start:
+                    found = [i for i in (text.find(" ", end), text.find("\n", end)) if i != -1]
+                    cut = min(found) if found else len(text)
+                end = cut
+            total += len(encode([text[start:end]], add_special_tokens=False)[0])
+            start = end
+        return total
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Unit-length float32 embeddings, one row per text."""

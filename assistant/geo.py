@@ -112,11 +112,35 @@ def country_names() -> dict[str, str]:
     return out
 
 
+def _trie(spellings: list[str]) -> str:
+    """The spellings as one regex tree (``Ber(?:lin|n)``): at each step the longer spellings are tried
+    before the one ending there, so it finds what the longest-first alternation finds (the spellings
+    that match at one place are prefixes of one another), without trying thousands at every character."""
+    root: dict[str, dict] = {}
+    for spelling in spellings:
+        node = root
+        for ch in spelling:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        if len(branches) == 1 and "" not in node:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ("|" if "" in node else "") + ")"
+
+    return emit(root)
+
+
 @lru_cache(maxsize=2)
 def _pattern(ignore_case: bool) -> re.Pattern[str]:
-    spellings = sorted(gazetteer(), key=len, reverse=True)
-    alternation = "|".join(re.escape(s) for s in spellings)
-    return re.compile(rf"(?<![\w-])({alternation})(?![\w])", re.IGNORECASE if ignore_case else 0)
+    if ignore_case:  # questions are short; case folding would let two branches of the tree both match
+        spellings = sorted(gazetteer(), key=len, reverse=True)
+        alternation = "|".join(re.escape(s) for s in spellings)
+        return re.compile(rf"(?<![\w-])({alternation})(?![\w])", re.IGNORECASE)
+    return re.compile(rf"(?<![\w-])({_trie(list(gazetteer()))})(?![\w])")
 
 
 @lru_cache(maxsize=1)

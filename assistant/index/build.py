@@ -203,7 +203,7 @@ def ingest_corpus(settings: Settings, splitter: PassageSplitter, progress: bool 
 def make_splitter(settings: Settings, embedder: Embedder) -> PassageSplitter:
     """The splitter for this model: passages sized by its tokenizer, capped at its sequence length."""
     config = SplitterConfig(max_tokens=embedder.max_seq_length, chunk_tokens=settings.chunk_tokens)
-    return PassageSplitter(config, TokenCounter(embedder.count_tokens))
+    return PassageSplitter(config, TokenCounter(embedder.count_tokens, additive=embedder.counts_add_up))
 
 
 def _previous(settings: Settings, embedder: Embedder, splitter: PassageSplitter, full: bool) -> store.IndexData | None:

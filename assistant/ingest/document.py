@@ -34,8 +34,12 @@ def parse_text(text: str, fmt: str) -> ParsedDocument:
     """Parse a plain-text or Markdown report (``fmt`` is ``txt`` or ``md``)."""
     lines = normalize(text).split("\n")
     body_lines, table = split_notes(lines)
+    del lines  # each stage's copy of a large text is let go once the next one is made
     body = mark_markers("\n".join(body_lines), table)
-    laid = layout(body.split("\n"), fmt)
+    del body_lines
+    body_lines = body.split("\n")
+    del body
+    laid = layout(body_lines, fmt)
     orphans = table.orphans()
     warnings = list(table.warnings)
     warnings += [f"note {n.number} is cited nowhere in the text (orphan)" for n in orphans]

@@ -18,6 +18,7 @@ functions: text in, text and records out.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from assistant.ingest.inline import clean_inline
@@ -37,6 +38,7 @@ _FURNITURE = re.compile(r"^\s*(©|\(c\)\s|copyright\b)", re.IGNORECASE)
 _ANCHOR_MARKER = re.compile(r"\s*\[(\d{1,4})\]\(#\)")
 _SUP_MARKER = re.compile(f"(\\*\\*)?([{SUPERSCRIPTS}]+)(\\*\\*)?")
 _URL = re.compile(r"https?://[^\s<>\"\]\)]+")
+_GLUED_NUMBER = re.compile(r"(?<=[^\s\d])(\d+)(?!\d)")  # a run of digits glued to text
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)\)")
 _BARE_NUMBER_GAP = 20
 _UNIT_BEFORE = re.compile(r"(?<![A-Za-z])(m|km|cm|mm|ft|sq)$")  # a bare-number note must follow the previous note number within this gap
@@ -187,18 +189,27 @@ def _mark_anchor(body: str, table: NoteTable) -> str:
 
 
 def _mark_glued(body: str, table: NoteTable) -> str:
+    # Each note, in number order, takes the first number after the previous marker that is glued to
+    # text (not after a space or a digit) and not followed by a digit. The numbers are read in one pass
+    # (a marker is always a whole run of digits), not searched for note by note over the rest of the text.
+    at: dict[str, list[int]] = {}
+    for m in _GLUED_NUMBER.finditer(body):
+        at.setdefault(m.group(1), []).append(m.start())
     out: list[str] = []
     pos = 0
     order = sorted(range(len(table.notes)), key=lambda i: int(table.notes[i].number))
     for i in order:
         number = table.notes[i].number
-        m = re.compile(f"(?<=[^\\s\\d]){number}(?!\\d)").search(body, pos)
-        if m is None:
+        starts = at.get(number, ())
+        k = bisect_left(starts, pos)
+        if k == len(starts):
             continue
-        out.append(body[pos:m.start()])
-        out.append(_placeholder(i) + _space_after(body, m.end()))
+        start = starts[k]
+        end = start + len(number)
+        out.append(body[pos:start])
+        out.append(_placeholder(i) + _space_after(body, end))
         table.cited.add(i)
-        pos = m.end()
+        pos = end
     out.append(body[pos:])
     return "".join(out)
 
@@ -218,17 +229,24 @@ def _mark_superscript(body: str, table: NoteTable) -> str:
                 hi = mid - 1
         return lo
 
+    # note number -> its notes' lines and indexes, in line order (a number may restart)
+    by_number: dict[str, tuple[list[int], list[int]]] = {}
+    for i in sorted(range(len(table.notes)), key=lambda k: (table.line_of[k], k)):
+        lines, indexes = by_number.setdefault(table.notes[i].number, ([], []))
+        lines.append(table.line_of[i])
+        indexes.append(i)
+
     def repl(m: re.Match[str]) -> str:
         number = m.group(2).translate(_SUP_TO_DIGIT)
-        if _UNIT_BEFORE.search(body, 0, m.start()):
+        # the unit, if any, ends right before the marker: look at the few characters there only
+        if _UNIT_BEFORE.search(body, max(0, m.start() - 4), m.start()):
             return m.group(0)  # m², km², cm³: a power, not a marker
-        candidates = [i for i, n in enumerate(table.notes) if n.number == number]
-        if not candidates:
+        if number not in by_number:
             table.warnings.append(f"marker {m.group(2)} (note {number}) has no note; left in the text")
             return m.group(0)
-        line = line_at(m.start())
-        below = [i for i in candidates if table.line_of[i] >= line]
-        i = min(below, key=lambda k: table.line_of[k]) if below else max(candidates, key=lambda k: table.line_of[k])
+        lines, indexes = by_number[number]
+        k = bisect_left(lines, line_at(m.start()))  # the nearest note below the marker, else the last one
+        i = indexes[k] if k < len(lines) else max(indexes, key=lambda j: table.line_of[j])
         table.cited.add(i)
         return _placeholder(i) + _space_after(body, m.end())
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import islice
 
 from assistant.ingest.footnotes import MARK_CLOSE, MARK_OPEN
 from assistant.ingest.inline import clean_inline
@@ -31,7 +30,7 @@ class Block:
     kind: str = "text"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Para:
     lines: list[str]
     gap_before: int
@@ -68,6 +67,8 @@ def _paragraphs(lines: list[str]) -> list[_Para]:
 
 def _split_tables(para: _Para) -> list[_Para]:
     """Split a paragraph at numbered headings that introduce a pipe table, and at the tables."""
+    if not any("|" in line for line in para.lines):  # no table row, so nothing to split: the paragraph itself
+        return [para]
     out: list[_Para] = []
     lines = para.lines
     i = 0
@@ -89,17 +90,17 @@ def _split_tables(para: _Para) -> list[_Para]:
         if _TABLE_KEY.match(line) and (line.rstrip().endswith("|") or _TABLE_SEP.match(nxt) or
                                         nxt.strip() == "|" or (out and out[-1].kind == "heading")):
             flush()
-            rows: list[list[str]] = []
+            rows: list[tuple[str, list[str]]] = []  # key, and the parts of its value (a cell may wrap)
             while i < len(lines) and not (_NUMBERED.match(lines[i]) and "|" not in lines[i]):
                 row = lines[i]
                 if _TABLE_SEP.match(row) or row.strip() == "|":
                     pass
                 elif m := _TABLE_KEY.match(row):
-                    rows.append([m.group(1).strip(), m.group(2).strip().rstrip("|").strip()])
+                    rows.append((m.group(1).strip(), [m.group(2).strip().rstrip("|").strip()]))
                 elif rows:
-                    rows[-1][1] = (rows[-1][1] + " " + row.strip().rstrip("|").strip()).strip()
+                    rows[-1][1].append(row.strip().rstrip("|").strip())
                 i += 1
-            out.append(_Para([f"{k}: {v}".rstrip() for k, v in rows], 0, 0, kind="table"))
+            out.append(_Para([f"{k}: {' '.join(p for p in v if p)}".rstrip() for k, v in rows], 0, 0, kind="table"))
             continue
         buf.append(line)
         i += 1
@@ -111,8 +112,14 @@ def _split_tables(para: _Para) -> list[_Para]:
 
 
 def _is_caps(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 3 and all(c.isupper() for c in letters)
+    """At least three letters, all upper case (read up to the first lower-case one, no copy)."""
+    letters = 0
+    for c in text:
+        if c.isalpha():
+            if not c.isupper():
+                return False
+            letters += 1
+    return letters >= 3
 
 
 def _ends_sentence(text: str) -> bool:
@@ -120,8 +127,10 @@ def _ends_sentence(text: str) -> bool:
 
 
 def _title_candidate(para: _Para) -> bool:
+    if len(para.lines) != 1:
+        return False
     text = para.text.strip()
-    if len(para.lines) != 1 or MARK_OPEN in text or len(text) > 120 or len(text.split()) > 14:
+    if MARK_OPEN in text or len(text) > 120 or len(text.split()) > 14:
         return False
     if text[0] in "(-•*|" or text.lower().startswith(("source", "photo")) or "|" in text:
         return False
@@ -148,11 +157,13 @@ def layout(lines: list[str], fmt: str) -> Layout:
 
     # Rejoin what a page break (or a lifted page-bottom note) cut: no sentence end, lower-case start.
     joined: list[_Para] = []
+    # (A paragraph's lines are never blank, so its first and last lines tell how it starts and ends:
+    # joining its whole text for that would grow with each paragraph joined to it.)
     for para in paras:
         prev = joined[-1] if joined else None
-        first = para.text.lstrip()[:1]
+        first = para.lines[0].lstrip()[:1] if para.lines else ""
         if (prev is not None and prev.kind == "text" and para.kind == "text" and first.islower()
-                and not _MD_HEADING.match(prev.lines[-1]) and not _ends_sentence(prev.text)):
+                and not _MD_HEADING.match(prev.lines[-1]) and not _ends_sentence(prev.lines[-1])):
             tail = prev.lines[-1]
             if tail.endswith("-") and not tail.endswith(" -"):
                 prev.lines[-1] = tail + para.lines[0].lstrip()
@@ -172,7 +183,7 @@ def layout(lines: list[str], fmt: str) -> Layout:
             if m and len(para.lines) == 1:
                 para.kind, para.level = "heading", len(m.group(1))
                 para.lines = [m.group(2)]
-        elif _is_caps(para.text) and len(para.lines) <= 3 and para.gap_after >= 2 and MARK_OPEN not in para.text:
+        elif len(para.lines) <= 3 and _is_caps(para.text) and para.gap_after >= 2 and MARK_OPEN not in para.text:
             para.kind, para.level = "heading", 1
             para.lines = [" ".join(ln.strip() for ln in para.lines)]
         elif _title_candidate(para):
@@ -183,8 +194,8 @@ def layout(lines: list[str], fmt: str) -> Layout:
     for i, para in enumerate(joined):
         if para.kind == "heading":
             title = clean_inline(para.text.strip())
-            nxt = next((b for b in islice(joined, i + 1, None) if b.kind != "heading" or b.level <= para.level
-                        or clean_inline(b.text.strip()) != title), None)
+            nxt = next((joined[j] for j in range(i + 1, len(joined)) if joined[j].kind != "heading"
+                        or joined[j].level <= para.level or clean_inline(joined[j].text.strip()) != title), None)
             if nxt is None or (nxt.kind == "heading" and nxt.level <= para.level):
                 para.kind = "text"
 
@@ -192,6 +203,7 @@ def layout(lines: list[str], fmt: str) -> Layout:
     headings: list[str] = []
     furniture: list[str] = []
     stack: list[tuple[int, str]] = []
+    path: tuple[str, ...] = ()  # the stack's titles: one tuple shared by the blocks of a section
     for para in joined:
         if para.kind == "heading":
             title = clean_inline(para.text.strip())
@@ -202,8 +214,9 @@ def layout(lines: list[str], fmt: str) -> Layout:
             while stack and stack[-1][0] >= para.level:
                 stack.pop()
             stack.append((para.level, title))
+            path = tuple(t for _, t in stack)
             continue
         text = clean_inline(para.text).strip()
         if text:
-            blocks.append(Block(text=text, heading_path=tuple(t for _, t in stack), kind=para.kind))
+            blocks.append(Block(text=text, heading_path=path, kind=para.kind))
     return Layout(blocks=blocks, headings=headings, furniture=furniture)

@@ -10,7 +10,7 @@ the notes its markers point to (a note cited in two passages travels with both).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -37,11 +37,17 @@ class SplitterConfig:
 
 
 class TokenCounter:
-    """Counts tokens as the model does (special tokens included) and splits by that count."""
+    """Counts tokens as the model does (special tokens included) and splits by that count.
 
-    def __init__(self, count: Callable[[str], int], special: int = 2) -> None:
+    ``additive``: the count of a text is the sum of the counts of its parts wherever whitespace separates
+    them (no token spans whitespace, as with BERT's WordPiece; see ``Embedder.counts_add_up``). A passage
+    is then measured from the counts of its heading and pieces instead of tokenizing it again each time
+    a piece joins it; the passages are the same."""
+
+    def __init__(self, count: Callable[[str], int], special: int = 2, additive: bool = False) -> None:
         self.count = count  # tokens of a text without special tokens
         self.special = special
+        self.additive = additive
 
     def full(self, text: str) -> int:
         return self.count(text) + self.special
@@ -54,27 +60,68 @@ def _heading(path: tuple[str, ...]) -> str:
 class PassageSplitter:
     """Blocks of one report in, passages out. Deterministic: the same input gives the same passages."""
 
+    PROGRESS_EVERY = 200  # blocks between two calls of ``split``'s ``on_block``
+
     def __init__(self, config: SplitterConfig, counter: TokenCounter) -> None:
         if config.chunk_tokens < 16:
             raise ValueError("chunk_tokens must be at least 16")
         self.config = config
         self.counter = counter
+        # Token counts of the texts seen while one report is split: the same text is asked for more than
+        # once (a block's fit, then its passage's size; LangChain measures each piece two or three times).
+        self._memo: dict[str, int] | None = None
+
+    def _count(self, text: str) -> int:
+        memo = self._memo
+        if memo is None:
+            return self.counter.count(text)
+        n = memo.get(text)
+        if n is None:
+            n = memo[text] = self.counter.count(text)
+        return n
 
     def _budget(self, path: tuple[str, ...]) -> int:
         target = min(self.config.chunk_tokens, self.config.max_tokens)
-        heading = self.counter.count(_heading(path) + "\n") if path else 0
+        heading = self._count(_heading(path) + "\n") if path else 0
         return max(16, target - heading - self.counter.special)
 
+    def _heading_count(self, path: tuple[str, ...]) -> int:
+        """Tokens of a heading path as it leads a passage (additive counts: the line end adds none)."""
+        return self._count(_heading(path)) if path else 0
+
+    def _embed_count(self, path: tuple[str, ...], clean: str) -> int:
+        """Tokens of a passage's embedded text (heading, line end, text without placeholders)."""
+        if not path:
+            return self._count(clean)
+        if self.counter.additive:
+            return self._heading_count(path) + self._count(clean)
+        return self._count(f"{_heading(path)}\n{clean}")
+
+    def _fits_size(self, path: tuple[str, ...], size: int) -> bool:
+        """Whether text of ``size`` tokens fits in one passage under this heading (additive counts)."""
+        target = min(self.config.chunk_tokens, self.config.max_tokens)
+        return self._heading_count(path) + size + self.counter.special <= target
+
+    def _fits_clean(self, path: tuple[str, ...], clean: str) -> bool:
+        """Whether a text whose placeholders are taken out fits in one passage under its heading."""
+        target = min(self.config.chunk_tokens, self.config.max_tokens)
+        return self._embed_count(path, clean) + self.counter.special <= target
+
     def _fits(self, path: tuple[str, ...], text: str) -> bool:
-        embed = f"{_heading(path)}\n{take_placeholders(text)[0]}" if path else take_placeholders(text)[0]
-        return self.counter.full(embed) <= min(self.config.chunk_tokens, self.config.max_tokens)
+        return self._fits_clean(path, take_placeholders(text)[0])
+
+    def _fits_lines(self, path: tuple[str, ...], lines: list[str]) -> bool:
+        """Whether these lines, joined, fit in one passage (additive counts: measured line by line)."""
+        if not self.counter.additive:
+            return self._fits(path, "\n".join(lines))
+        return self._fits_size(path, sum(self._count(take_placeholders(line)[0]) for line in lines))
 
     def _split_large(self, path: tuple[str, ...], text: str) -> list[str]:
         budget = self._budget(path)
         while True:
             splitter = RecursiveCharacterTextSplitter(
                 separators=_SEPARATORS, is_separator_regex=True, keep_separator="end",
-                strip_whitespace=False, chunk_size=budget, chunk_overlap=0, length_function=self.counter.count,
+                strip_whitespace=False, chunk_size=budget, chunk_overlap=0, length_function=self._count,
             )
             parts = [p.strip() for p in splitter.split_text(text) if p.strip()]
             if all(self._fits(path, p) for p in parts) or budget <= 16:
@@ -87,10 +134,10 @@ class PassageSplitter:
         parts: list[str] = []
         current: list[str] = []
         for row in rows:
-            if current and not self._fits(path, "\n".join([header, *current, row])):
+            if current and not self._fits_lines(path, [header, *current, row]):
                 parts.append("\n".join([header, *current]))
                 current = []
-            if not self._fits(path, "\n".join([header, row])):  # one row too large to go with the header
+            if not self._fits_lines(path, [header, row]):  # one row too large to go with the header
                 if not parts and not current:
                     parts.append(header)
                 parts.extend(self._split_large(path, row))
@@ -100,38 +147,66 @@ class PassageSplitter:
             parts.append("\n".join([header, *current]))
         return parts
 
-    def _pieces(self, blocks: list[Block]) -> list[tuple[tuple[str, ...], str, bool]]:
-        """(heading path, text, small) for each block, large blocks split to fit."""
-        pieces = []
-        for block in blocks:
+    def _pieces(self, blocks: list[Block], on_block: Callable[[int, int], None] | None = None,
+                ) -> Iterator[tuple[tuple[str, ...], str, str | None]]:
+        """(heading path, text, clean) for each block, large blocks split to fit; ``clean`` (the text
+        without placeholders) only for a whole block, the only kind of piece that may be small."""
+        for n, block in enumerate(blocks, start=1):
             path = block.heading_path
-            if self._fits(path, block.text):
-                small = (self.counter.count(take_placeholders(block.text)[0]) < self.config.min_tokens
-                         or bool(_ATTACHED.match(block.text)))
-                pieces.append((path, block.text, small))
+            clean = take_placeholders(block.text)[0]
+            if self._fits_clean(path, clean):
+                yield path, block.text, clean
             elif block.kind == "table" and "\n" in block.text:
-                pieces.extend((path, part, False) for part in self._split_table(path, block.text))
+                yield from ((path, part, None) for part in self._split_table(path, block.text))
             else:
-                pieces.extend((path, part, False) for part in self._split_large(path, block.text))
-        return pieces
+                yield from ((path, part, None) for part in self._split_large(path, block.text))
+            if on_block is not None and (n % self.PROGRESS_EVERY == 0 or n == len(blocks)):
+                on_block(n, len(blocks))
 
-    def split(self, doc: ParsedDocument, source: str) -> list[Passage]:
+    def _small(self, text: str, clean: str) -> bool:
+        """A block that joins the passage before it: a "(Source: ...)" line, a caption, a few words."""
+        return bool(_ATTACHED.match(text)) or self._count(clean) < self.config.min_tokens
+
+    def split(self, doc: ParsedDocument, source: str,
+              on_block: Callable[[int, int], None] | None = None) -> list[Passage]:
+        """The report's passages, in reading order.
+
+        ``on_block(done, total)``, when given, is called every ``PROGRESS_EVERY`` blocks and after the
+        last one, so that a build can show progress through one large report; the passages are the same."""
+        memo, self._memo = self._memo, {}
+        try:
+            return self._split(doc, source, on_block)
+        finally:
+            self._memo = memo
+
+    def _split(self, doc: ParsedDocument, source: str,
+               on_block: Callable[[int, int], None] | None) -> list[Passage]:
+        additive = self.counter.additive
         groups: list[tuple[tuple[str, ...], list[str]]] = []
-        for path, text, small in self._pieces(doc.blocks):
-            if small and groups and groups[-1][0] == path and self._fits(path, "\n\n".join(groups[-1][1] + [text])):
+        sizes: list[int] = []  # with additive counts: the tokens of each group's pieces, heading aside
+        for path, text, clean in self._pieces(doc.blocks, on_block):
+            size = self._count(clean if clean is not None else take_placeholders(text)[0]) if additive else 0
+            # (whether a block is small is asked only where it matters: after a passage of its section)
+            if (clean is not None and groups and groups[-1][0] == path and self._small(text, clean)
+                    and (self._fits_size(path, sizes[-1] + size) if additive
+                         else self._fits(path, "\n\n".join(groups[-1][1] + [text])))):
                 groups[-1][1].append(text)
+                sizes[-1] += size
             else:
                 groups.append((path, [text]))
+                sizes.append(size)
         # A note nothing cites stays searchable: a passage of its own under "Notes not cited in the text".
+        orphans = {id(orphan) for orphan in doc.orphans}
         for i, note in enumerate(doc.notes):
-            if any(note is orphan for orphan in doc.orphans):
+            if id(note) in orphans:
                 path = (ORPHAN_SECTION,)
                 marked = f"Note {note.number}: {note.text}{MARK_OPEN}{i}{MARK_CLOSE}"
                 for part in ([marked] if self._fits(path, marked) else self._split_large(path, marked)):
                     groups.append((path, [part]))
+                    sizes.append(self._count(take_placeholders(part)[0]) if additive else 0)
         passages = []
         seen: dict[tuple[tuple[str, ...], str], int] = {}  # a paragraph repeated in a section: one id each
-        for position, (path, texts) in enumerate(groups):
+        for position, ((path, texts), size) in enumerate(zip(groups, sizes)):
             text, cited = take_placeholders("\n\n".join(texts))
             heading_path = list(path)
             repeat = seen[(path, text)] = seen.get((path, text), -1) + 1
@@ -147,6 +222,7 @@ class PassageSplitter:
                 countries=countries_in(embed),
                 lead_countries=countries_in(" ".join(heading_path) + "\n" + _FIRST.split(text, maxsplit=1)[0]),
                 years=years_in(text),
-                n_tokens=self.counter.full(embed),
+                n_tokens=(self._heading_count(path) + size if additive else self._embed_count(path, text))
+                + self.counter.special,
             ))
         return passages
