@@ -223,7 +223,7 @@ def add_cmd(ctx: click.Context, base: dict, paths: tuple[Path, ...], report_id: 
             click.echo(f"Added {path} to {settings.corpus} as {report.file} (id {report.id})")
     try:
         _run_build(settings, False, as_json, quiet)
-    except (UserError, Exception) as exc:
+    except Exception as exc:  # a UserError or a bug: either way the report is added, not indexed
         undo = " and ".join(f"`assistant index remove {rid}`" for rid in added)
         message = str(exc) if isinstance(exc, UserError) else f"the build failed ({exc.__class__.__name__}: {exc})"
         if not isinstance(exc, UserError):

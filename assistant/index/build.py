@@ -27,7 +27,7 @@ from assistant.errors import SourceError, UserError
 from assistant.index import store
 from assistant.index.cache import EmbeddingCache, text_key
 from assistant.index.lock import BuildLock
-from assistant.index.plan import PlannedFile, plan, read_skipped, write_skipped
+from assistant.index.plan import PlannedFile, plan, read_skipped, skip_rules, write_skipped
 from assistant.ingest.document import ParsedDocument, parse_text
 from assistant.ingest.loaders import load_text, parse_format
 from assistant.ingest.splitter import SPLITTER_VERSION, PassageSplitter, SplitterConfig, TokenCounter
@@ -101,11 +101,10 @@ def _unexpected(exc: Exception) -> str:
             "This is a bug in the assistant: please report it with the file")
 
 
-def _too_many(path: Path, n: int, settings: Settings, rate: Callable[[], float]) -> str:
-    seconds = n / max(rate(), 1e-6)
+def _too_many(path: Path, n: int, settings: Settings, rate: Callable[[], float] | None) -> str:
+    estimate = f"; embedding it would take about {_duration(n / max(rate(), 1e-6))} on this machine" if rate else ""
     return (f"splits into {n:,} passages, over the limit of {settings.max_report_passages:,} a report "
-            f"(setting max_report_passages, env ASSISTANT_MAX_REPORT_PASSAGES); embedding it would take about "
-            f"{_duration(seconds)} on this machine. Split the report into parts, or raise the limit and run "
+            f"(setting max_report_passages, env ASSISTANT_MAX_REPORT_PASSAGES){estimate}. Split the report into parts, or raise the limit and run "
             f"`assistant index` again; `assistant index remove` takes it out of the corpus")
 
 
@@ -125,7 +124,7 @@ def ingest_corpus(settings: Settings, splitter: PassageSplitter, progress: bool 
     What happens to each file is decided by `plan` (the rule `index status` follows too): one report
     per content, unchanged reports keep their passages, a content the last build could not use is
     skipped again with its reason. ``exclude`` leaves those report ids out."""
-    known = read_skipped(settings.index, _rules(settings)) if previous is not None else {}
+    known = read_skipped(settings.index, skip_rules(settings)) if previous is not None else {}
     corpus_plan = plan(settings.corpus, previous.manifest if previous else None, known, exclude)
     out = Ingested(skipped=list(corpus_plan.skipped) + list(corpus_plan.copies))
     out.hashes = {f.path.name: f.sha256 for f in corpus_plan.files}
@@ -184,7 +183,7 @@ def ingest_corpus(settings: Settings, splitter: PassageSplitter, progress: bool 
                                            reason="no passage of text found in it; check that it holds the report's text"))
                 continue
             if len(found) > settings.max_report_passages:
-                reason = _too_many(item.path, len(found), settings, rate or (lambda: 0.0))
+                reason = _too_many(item.path, len(found), settings, rate)
                 out.skipped.append(Skipped(path=str(item.path), reason=reason))
                 log.warning("skipped %s: %s", item.path, reason)
                 continue
@@ -231,13 +230,6 @@ def _previous(settings: Settings, embedder: Embedder, splitter: PassageSplitter,
                     "from the cache)", previous.version, len(ids) - len(set(ids)))
         return None
     return previous
-
-
-def _rules(settings: Settings) -> str:
-    """What decides whether a file is skipped: a file skipped under other rules is tried again."""
-    from assistant import __version__
-
-    return f"{__version__}/{SPLITTER_VERSION}/{settings.chunk_tokens}/{settings.max_report_passages}"
 
 
 class EmbedRate:
@@ -343,7 +335,7 @@ def build_locked(settings: Settings, progress: bool = True, full: bool = False,
     cache = EmbeddingCache(settings.index, f"{embedder.weights_sha256[:16]}-{embedder.backend}", embedder.dimension)
     rate = EmbedRate(embedder, cache)
     ingested = ingest_corpus(settings, splitter, progress, previous, on_progress, exclude, rate)
-    write_skipped(settings.index, ingested.skipped, ingested.hashes, _rules(settings))
+    write_skipped(settings.index, ingested.skipped, ingested.hashes, skip_rules(settings))
     passages = ingested.passages
     if not passages:
         raise UserError(f"nothing to index in {settings.corpus}: "

@@ -23,6 +23,7 @@ from typing import Any
 from assistant.corpus import CorpusFile, discover
 from assistant.hashing import sha256_file
 from assistant.models import Report, Skipped
+from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,14 @@ class CorpusPlan:
 
 def _entries(previous_manifest: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return dict((previous_manifest or {}).get("reports", {}))
+
+
+def skip_rules(settings: Settings) -> str:
+    """What decides whether a file is skipped: a file skipped under other rules is tried again."""
+    from assistant import __version__
+    from assistant.ingest.splitter import SPLITTER_VERSION
+
+    return f"{__version__}/{SPLITTER_VERSION}/{settings.chunk_tokens}/{settings.max_report_passages}"
 
 
 def read_skipped(index_dir: Path, rules: str | None = None) -> dict[str, dict[str, str]]:

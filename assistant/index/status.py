@@ -11,7 +11,7 @@ from typing import Any
 
 from assistant.errors import UserError
 from assistant.index import store
-from assistant.index.plan import plan, read_skipped
+from assistant.index.plan import plan, read_skipped, skip_rules
 from assistant.settings import Settings
 
 
@@ -24,10 +24,8 @@ def index_status(settings: Settings) -> dict[str, Any]:
     except UserError as exc:
         out["error"] = str(exc)
         data = None
-    from assistant.index.build import _rules
-
     corpus_plan = plan(settings.corpus, data.manifest if data else None,
-                       read_skipped(settings.index, _rules(settings)) if data else {})
+                       read_skipped(settings.index, skip_rules(settings)) if data else {})
     indexed = data.manifest.get("reports", {}) if data else {}
     if data:
         counts: dict[str, int] = {}
