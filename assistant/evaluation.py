@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.api import Assistant
+from assistant.session import Assistant
 from assistant.errors import UserError
 from assistant.models import Answer, Passage
 from assistant.retrieval.retriever import MODES

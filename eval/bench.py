@@ -34,9 +34,10 @@ sys.path.insert(0, str(ROOT))
 from assistant.api import Assistant  # noqa: E402
 from assistant.embedding import Embedder  # noqa: E402
 from assistant.evaluation import load_gold, relevant_ids  # noqa: E402
-from assistant.index import store  # noqa: E402
+from assistant.index import dense as dense_part, store  # noqa: E402
 from assistant.index.build import build_index, ingest_corpus, make_splitter  # noqa: E402
 from assistant.models import Passage, Report  # noqa: E402
+from assistant.index import lexical as lexical_index  # noqa: E402
 from assistant.retrieval import dense, lexical  # noqa: E402
 from assistant.retrieval.fusion import reciprocal_rank_fusion  # noqa: E402
 from assistant.retrieval.query import understand  # noqa: E402
@@ -82,11 +83,11 @@ def synthetic_index(n: int, seed: int, approximate_above: int, kind: str = "pq")
                                 countries=[codes[country]], lead_countries=[codes[country]], years=[year],
                                 n_tokens=40))
     vectors = stand_in([p.text for p in passages])
-    index, info = store.dense_index(vectors, approximate_above, kind)
+    index, info = dense_part.build(vectors, approximate_above, kind)
     import bm25s
 
     bm25 = bm25s.BM25()
-    bm25.index(lexical.tokenize([lexical.document(p) for p in passages]), show_progress=False)
+    bm25.index(lexical_index.tokenize([lexical_index.document(p) for p in passages]), show_progress=False)
     return store.IndexData(meta={"dense": info, "passages": n}, reports=reports, passages=passages, dense=index,
                            documents={}, lexical=bm25, version="bench")
 
@@ -132,7 +133,7 @@ def approximate_recall(vectors_index: store.IndexData, queries: np.ndarray, kind
     vectors = vectors_index.dense.reconstruct_n(0, vectors_index.dense.ntotal)
     flat = faiss.IndexFlatIP(DIM)
     flat.add(vectors)
-    approx, info = store.dense_index(vectors, approximate_above=1, kind=kind, ef_search=ef)
+    approx, info = dense_part.build(vectors, approximate_above=1, kind=kind, ef_search=ef)
     exact_scores, exact = flat.search(queries, 10)
     ids, ties = [], []
     for q, e, es in zip(queries, exact, exact_scores):

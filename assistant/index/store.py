@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import UserError
 from assistant.hashing import sha256_file
 from assistant.models import Passage, Report
-from assistant.retrieval import lexical
-from assistant.retrieval.metadata import MetadataIndex
+from assistant.index import dense as dense_part, lexical
+from assistant.index.metadata import MetadataIndex
 
 if TYPE_CHECKING:
     import faiss
@@ -49,7 +49,6 @@ META, MANIFEST, REPORTS, PASSAGES, DENSE, DOCUMENTS, LEXICAL, CHECKSUMS = (
     "meta.json", "manifest.json", "reports.json", "passages.jsonl", "dense.faiss", "documents.json", "bm25",
     "checksums.json")
 FORMAT_VERSION = 5
-K_FACTOR = 50  # pq: candidates re-scored exactly, per passage asked for
 _READABLE_FORMATS = (4, 5)  # 4: the same files without checksums.json
 log = logging.getLogger(__name__)
 _VERSION = re.compile(r"^v(\d{4,})$")
@@ -124,48 +123,10 @@ def _point_current(index_dir: Path, version: str) -> None:
     _fsync_dir(index_dir)
 
 
-def dense_index(vectors: np.ndarray, approximate_above: int = 250_000, kind: str = "pq", m: int = 32,
-                ef_construction: int = 200, ef_search: int = 512) -> tuple[faiss.Index, dict[str, Any]]:
-    """Exact inner product while it is fast enough; from ``approximate_above`` vectors on, either
-
-    - ``pq``: every vector scanned as a 96-byte product-quantized code (FAISS 4-bit fast scan), the best
-      ``K_FACTOR`` x k re-scored exactly from the full vectors: recall@10 0.999 against flat on the gold
-      questions at 110,535 real passages, 15x faster than flat there and 7 ms at 1,000,000; or
-    - ``hnsw``: a graph (M 32, efConstruction 200, efSearch 512): fast, but it found only 0.89 of the
-      exact top 10 for our questions at 110,535 passages (docs/scaling.md), and builds slowly.
-    """
-    import faiss
-    import numpy as np
-
-    dim = vectors.shape[1]
-    if len(vectors) < approximate_above:
-        index = faiss.IndexFlatIP(dim)
-        info: dict[str, Any] = {"kind": "flat"}
-    elif kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = ef_construction
-        index.hnsw.efSearch = ef_search
-        info = {"kind": "hnsw", "m": m, "ef_construction": ef_construction, "ef_search": ef_search}
-    elif kind == "pq":
-        base = faiss.index_factory(dim, f"PQ{dim // 2}x4fs", faiss.METRIC_INNER_PRODUCT)
-        index = faiss.IndexRefineFlat(base)
-        index.k_factor = K_FACTOR
-        rng = np.random.default_rng(0)
-        sample = vectors if len(vectors) <= 100_000 else vectors[rng.choice(len(vectors), 100_000, replace=False)]
-        index.train(sample)
-        info = {"kind": "pq", "codes": f"PQ{dim // 2}x4fs", "k_factor": K_FACTOR}
-    else:
-        raise ValueError(f"unknown dense index kind {kind!r}")
-    index.add(vectors)
-    return index, info
-
-
 def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages: list[Passage],
           vectors: np.ndarray, documents: dict[str, dict[str, Any]], manifest: dict[str, Any],
           approximate_above: int = 250_000, approximate_index: str = "pq") -> str:
     """Write a new version, check it, switch to it, prune old ones; returns the new version's name."""
-    import faiss
-
     if len(passages) != vectors.shape[0]:
         raise ValueError("one vector per passage is required")
     _check_unique(reports, passages)
@@ -179,7 +140,7 @@ def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages
     writing = ""
     try:
         writing = LEXICAL + "/"
-        lexical.build(passages, staging / LEXICAL)
+        lexical.save(lexical.build(passages), staging / LEXICAL)
         for writing, text in ((PASSAGES, lambda: "".join(p.model_dump_json() + "\n" for p in passages)),
                               (REPORTS, lambda: json.dumps([r.model_dump() for r in reports], ensure_ascii=False,
                                                            indent=1)),
@@ -187,8 +148,8 @@ def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages
                               (MANIFEST, lambda: json.dumps(manifest, ensure_ascii=False, indent=1))):
             _write_file(staging / writing, text())
         writing = DENSE
-        dense, dense_info = dense_index(vectors, approximate_above, approximate_index)
-        faiss.write_index(dense, str(staging / DENSE))
+        dense, dense_info = dense_part.build(vectors, approximate_above, approximate_index)
+        dense_part.save(dense, staging / DENSE)
         meta = {**meta, "dense": dense_info, "format": FORMAT_VERSION, "version": version, "passages": len(passages),
                 "reports": len(reports)}
         writing = META
@@ -308,8 +269,6 @@ def check_files(folder: Path) -> None:
 
 
 def _read_folder(folder: Path, check: bool = True) -> IndexData:
-    import faiss
-
     if check:
         check_files(folder)
     try:
@@ -320,7 +279,7 @@ def _read_folder(folder: Path, check: bool = True) -> IndexData:
         reports = [Report(**r) for r in json.loads((folder / REPORTS).read_text(encoding="utf-8"))]
         with (folder / PASSAGES).open(encoding="utf-8") as fh:
             passages = [Passage.model_validate_json(line) for line in fh if line.strip()]
-        dense = faiss.read_index(str(folder / DENSE))
+        dense = dense_part.load(folder / DENSE)
         documents = json.loads((folder / DOCUMENTS).read_text(encoding="utf-8"))
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         bm25 = lexical.load(folder / LEXICAL)

@@ -27,7 +27,7 @@ class MetadataIndex:
         self.by_country, self.by_lead = as_arrays(by_country), as_arrays(by_lead)
         self.by_year, self.by_report = as_arrays(by_year), as_arrays(by_report)
         self.periods = {rid: set(r.period_years()) for rid, r in reports.items()}
-        from assistant.retrieval.lexical import acronym_rows
+        from assistant.index.lexical import acronym_rows
 
         self.acronyms = acronym_rows(passages)
 

@@ -1,0 +1,160 @@
+"""The question-answering session: serves the current index version and answers questions from it
+(`Assistant`); the library API (`assistant.api`) and the evaluation build on it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from assistant.answer import compose
+from assistant.embedding import Embedder
+from assistant.errors import UserError
+from assistant.index import store
+from assistant.index.store import IndexData
+from assistant.models import Answer, Filters, PassageHit, SourceRef
+from assistant.retrieval.normalize import EMPTY_QUESTION, check_history, check_k, check_question, normalize_text
+from assistant.retrieval.query import Query, understand, with_filters
+from assistant.retrieval.retriever import FusionWeights, Ranking, rank
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+MAX_HISTORY = 20  # earlier questions a follow-up may draw on
+
+
+def clean_question(text: str | None) -> str:
+    """A question as searched: normalised (``normalize_text``: surrogates repaired, zero-width and other
+    format characters out, control characters out, NFKC), at most MAX_QUESTION_CHARS characters."""
+    return normalize_text(text or "").strip()[:MAX_QUESTION_CHARS].strip()
+
+
+class Assistant:
+    """Answers questions from the index in ``settings.index``; picks up a rebuilt index on the next question."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedder = Embedder(settings)
+        self._index: IndexData | None = None
+        self._refused: dict[str, str] = {}  # version -> why it cannot be served
+        self.notice: str | None = None  # set while serving an older version than CURRENT names
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> IndexData:
+        """The index to answer from: the version CURRENT names, read once and kept until CURRENT changes.
+
+        A version that cannot be read (damaged files, another model) is refused once, by name, and not
+        tried again; the assistant keeps serving what it had, or, at start, the newest older version that
+        reads. ``notice`` then says what happened and how to repair it.
+        """
+        with self._lock:
+            index_dir = Path(self.settings.index)
+            version = store.current_version(index_dir)
+            if self._index is not None and (version is None or version == self._index.version
+                                            or version in self._refused):
+                return self._index
+            if self._index is None and version in self._refused:
+                raise UserError(self._refused[version])
+            try:
+                loaded = self._load(version)
+            except UserError as exc:
+                if version is not None:
+                    self._refused[version] = str(exc)
+                    log.error("index version %s cannot be served: %s", version, exc)
+                fallback = self._index or self._fallback(index_dir, version)
+                if fallback is None:
+                    raise
+                self._index = fallback
+                self.notice = (f"Index {version or 'named in CURRENT'} cannot be served ({exc}). Serving "
+                               f"{fallback.version} instead; repair with `assistant index --full` or "
+                               "`assistant index rollback`.")
+                log.warning(self.notice)
+                return self._index
+            self._index, self.notice = loaded, None
+            log.info("serving index %s from %s: %d passages", loaded.version, index_dir, len(loaded.passages))
+            return self._index
+
+    def _load(self, version: str | None) -> IndexData:
+        loaded = store.read(self.settings.index, version)
+        self._check_model(loaded)
+        return loaded
+
+    def _fallback(self, index_dir: Path, broken: str | None) -> IndexData | None:
+        """The newest version older than the broken one that reads and fits the model, if any."""
+        for older in reversed(store.versions(index_dir)):
+            if broken is not None and int(older[1:]) >= int(broken[1:]):
+                continue
+            try:
+                return self._load(older)
+            except UserError as exc:
+                self._refused[older] = str(exc)
+                log.error("index version %s cannot be served either: %s", older, exc)
+        return None
+
+    def _check_model(self, index: IndexData) -> None:
+        built = index.meta.get("model", {})
+        if (built.get("name") != self.embedder.name or built.get("sha256") != self.embedder.weights_sha256
+                or built.get("backend", "torch") != self.embedder.backend):
+            raise UserError(
+                f"the index in {self.settings.index} was built with model {built.get('name')} "
+                f"({str(built.get('sha256'))[:12]}...), not {self.embedder.name} "
+                f"({self.embedder.weights_sha256[:12]}...); rebuild it with `assistant index`"
+            )
+
+    def retrieve(self, question: str, history: list[str] | None = None, k: int | None = None,
+                 mode: str | None = None, weights: FusionWeights | None = None, countries: list[str] | None = None,
+                 years: list[int] | None = None, reports: list[str] | None = None,
+                 index: IndexData | None = None) -> tuple[Query, Ranking]:
+        """Understand the question and rank passages: everything but the answer text.
+
+        ``countries`` and ``years`` replace what was understood (the chips a user removed or changed);
+        ``reports`` limits the search to those reports.
+
+        What a caller sends is checked and normalised first, the same for the CLI and the web API: the
+        question and the history items are text (``normalize_text``), ``k`` is from 1 to MAX_K;
+        anything else raises UserError with the message the CLI prints."""
+        question = clean_question(check_question(question))
+        if not question:
+            raise UserError(EMPTY_QUESTION)
+        history = [h for h in (clean_question(h) for h in check_history(history)[-MAX_HISTORY:]) if h]
+        k = self.settings.k if k is None else check_k(k)
+        index = index or self.index  # one version for the whole question, even if a rebuild lands meanwhile
+        query = understand(question, history, index.newest_year())
+        if countries is not None or years is not None:
+            query = with_filters(query, countries, years)
+        unknown = sorted(set(reports or []) - set(index.reports))
+        if unknown:
+            raise UserError(f"no report {', '.join(unknown)} in the index; known: {', '.join(sorted(index.reports))}")
+        vector = self.embedder.encode([query.resolved])[0]
+        weights = weights or FusionWeights(dense=self.settings.fusion_dense_weight,
+                                           bm25=self.settings.fusion_bm25_weight, k=self.settings.fusion_k)
+        ranking = rank(index, query, vector, k=k, candidates=self.settings.candidates,
+                       mode=mode or self.settings.mode, weights=weights, sources=set(reports) if reports else None)
+        return query, ranking
+
+    def abstains(self, ranking: Ranking) -> bool:
+        """Nothing relevant enough: no passage about the country asked, or none close enough."""
+        return ranking.best_score < self.settings.abstain_below or not ranking.country_known
+
+    def ask(self, question: str, history: list[str] | None = None, k: int | None = None,
+            mode: str | None = None, countries: list[str] | None = None, years: list[int] | None = None,
+            reports: list[str] | None = None) -> Answer:
+        index = self.index
+        query, ranking = self.retrieve(question, history, k, mode, countries=countries, years=years, reports=reports,
+                                       index=index)
+        abstained = self.abstains(ranking)
+        passages = []
+        for i, hit in enumerate(ranking.hits, start=1):
+            report = index.reports[hit.passage.source]
+            passages.append(PassageHit(
+                rank=i, score=round(hit.score, 4), chunk_id=hit.passage.chunk_id, text=hit.passage.text,
+                source=SourceRef(id=report.id, title=report.title, year=report.year, url=report.url,
+                                 section=hit.passage.section),
+                footnotes=hit.passage.footnotes,
+            ))
+        return Answer(query=query.text, resolved_query=query.resolved,
+                      filters=Filters(countries=query.countries, years=query.years, topic=query.topic),
+                      abstained=abstained,
+                      answer=compose(query, ranking, abstained), passages=passages, index_version=index.version)
