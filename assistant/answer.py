@@ -11,7 +11,7 @@ import re
 
 from assistant.geo import country_name, countries_in, years_in
 from assistant.retrieval.query import Query
-from assistant.retrieval.retriever import Ranking
+from assistant.retrieval.ranking import Ranking
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
 _WORD = re.compile(r"[A-Za-zÀ-ÿ]{3,}")

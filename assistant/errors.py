@@ -7,3 +7,9 @@ class UserError(Exception):
 
 class SourceError(UserError):
     """One source file cannot be read; it is skipped and reported, the rest goes on."""
+
+
+class Interrupted(UserError):
+    """Ctrl-C during a build: nothing served changed; the CLI exits 130, as a shell reports it."""
+
+    exit_code = 130

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from assistant.session import Assistant
 from assistant.errors import UserError
 from assistant.models import Answer, Passage
-from assistant.retrieval.retriever import MODES
+from assistant.retrieval.pipeline import MODES
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,64 @@ class GoldQuestion(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     answerable: bool = True
+
+
+class QuestionResult(BaseModel):
+    """One gold question's outcome in one mode; ``metrics`` only for answerable questions."""
+
+    kind: str
+    question: str
+    history: list[str]
+    answerable: bool
+    resolved_query: str
+    abstained: bool
+    note_correct: bool | None
+    first_relevant_rank: int | None
+    top: list[str]  # "report | section | text" of the first three passages
+    best_score: float | None
+    metrics: dict[str, float] = Field(default_factory=dict)
+
+
+Summary = dict[str, float | int | None]  # "n", the METRICS, note and abstention figures
+
+
+class ModeResult(BaseModel):
+    overall: Summary
+    by_kind: dict[str, Summary]
+    questions: dict[str, QuestionResult]
+    seconds: float
+
+
+class EvalReport(BaseModel):
+    """What `assistant eval --json` prints and eval/reports/*.json hold."""
+
+    created: str
+    gold: str
+    questions: int
+    index: dict[str, Any]  # the meta of the index evaluated (model, splitter, size)
+    modes: dict[str, ModeResult] = Field(default_factory=dict)
+    settings: dict[str, float]
+    targets: dict[str, float]
+    max_false_abstention: float
+
+    @property
+    def best_mode(self) -> str:
+        """The mode the by-kind table and the failures are shown for: hybrid+meta when evaluated."""
+        return "hybrid+meta" if "hybrid+meta" in self.modes else next(iter(self.modes))
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)  # an unanswerable question has no "metrics"
+
+    def as_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def read(cls, path: Path) -> EvalReport | None:
+        """A report written by `assistant eval`, or None when there is none or it cannot be read."""
+        try:
+            return cls.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
 
 
 def load_gold(path: Path) -> list[GoldQuestion]:
@@ -96,7 +154,7 @@ def _note_correct(question: GoldQuestion, answer: Answer, relevant: set[str]) ->
     return False
 
 
-def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: int = 10) -> dict[str, Any]:
+def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: int = 10) -> EvalReport:
     import ir_measures
 
     assistant = Assistant(settings)
@@ -108,13 +166,12 @@ def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: 
                         (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
     qrels = [ir_measures.Qrel(q.id, cid, 1) for q in questions if q.answerable for cid in relevant_ids(q, index.passages)]
     measures = [ir_measures.parse_measure(_IR_NAMES[m]) for m in METRICS]
-    report: dict[str, Any] = {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "gold": str(gold), "questions": len(questions), "index": index.meta, "modes": {},
-        "settings": {"abstain_below": settings.abstain_below, "fusion_dense_weight": settings.fusion_dense_weight,
-                     "fusion_bm25_weight": settings.fusion_bm25_weight, "fusion_k": settings.fusion_k},
-        "targets": TARGETS, "max_false_abstention": MAX_FALSE_ABSTENTION,
-    }
+    report = EvalReport(
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"), gold=str(gold),
+        questions=len(questions), index=index.meta.model_dump(mode="json", exclude_none=True), modes={},
+        settings={"abstain_below": settings.abstain_below, "fusion_dense_weight": settings.fusion_dense_weight,
+                  "fusion_bm25_weight": settings.fusion_bm25_weight, "fusion_k": settings.fusion_k},
+        targets=TARGETS, max_false_abstention=MAX_FALSE_ABSTENTION)
     for mode in modes:
         started = time.perf_counter()
         run, per_question = [], {}
@@ -123,14 +180,13 @@ def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: 
             relevant = relevant_ids(q, index.passages)
             for rank, hit in enumerate(answer.passages, start=1):
                 run.append(ir_measures.ScoredDoc(q.id, hit.chunk_id, float(len(answer.passages) - rank + 1)))
-            per_question[q.id] = {
-                "kind": q.kind, "question": q.question, "history": q.history, "answerable": q.answerable,
-                "resolved_query": answer.resolved_query, "abstained": answer.abstained,
-                "note_correct": _note_correct(q, answer, relevant),
-                "first_relevant_rank": next((i for i, h in enumerate(answer.passages, 1) if h.chunk_id in relevant), None),
-                "top": [f"{h.source.id} | {h.source.section} | {h.text[:90]}" for h in answer.passages[:3]],
-                "best_score": max((h.score for h in answer.passages), default=None),
-            }
+            per_question[q.id] = QuestionResult(
+                kind=q.kind, question=q.question, history=q.history, answerable=q.answerable,
+                resolved_query=answer.resolved_query, abstained=answer.abstained,
+                note_correct=_note_correct(q, answer, relevant),
+                first_relevant_rank=next((i for i, h in enumerate(answer.passages, 1) if h.chunk_id in relevant), None),
+                top=[f"{h.source.id} | {h.source.section} | {h.text[:90]}" for h in answer.passages[:3]],
+                best_score=max((h.score for h in answer.passages), default=None))
         answerable_ids = {q.id for q in questions if q.answerable}
         values: dict[str, dict[str, float]] = defaultdict(dict)
         for metric in ir_measures.iter_calc(measures, qrels, [r for r in run if r.query_id in answerable_ids]):
@@ -140,45 +196,56 @@ def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: 
             for name in METRICS:
                 values[qid].setdefault(name, 0.0)
         for qid, vals in values.items():
-            per_question[qid]["metrics"] = vals
-        report["modes"][mode] = {"overall": _summary(per_question, questions),
-                                 "by_kind": {kind: _summary(per_question, [q for q in questions if q.kind == kind])
-                                             for kind in sorted({q.kind for q in questions})},
-                                 "questions": per_question, "seconds": round(time.perf_counter() - started, 2)}
+            per_question[qid].metrics = vals
+        report.modes[mode] = ModeResult(
+            overall=_summary(per_question, questions),
+            by_kind={kind: _summary(per_question, [q for q in questions if q.kind == kind])
+                     for kind in sorted({q.kind for q in questions})},
+            questions=per_question, seconds=round(time.perf_counter() - started, 2))
     return report
 
 
-def _summary(per_question: dict[str, dict], questions: list[GoldQuestion]) -> dict[str, float | int | None]:
+def _summary(per_question: dict[str, QuestionResult], questions: list[GoldQuestion]) -> Summary:
     answerable = [per_question[q.id] for q in questions if q.answerable]
-    out: dict[str, float | int | None] = {"n": len(questions)}
+    out: Summary = {"n": len(questions)}
     for name in METRICS:
-        out[name] = round(statistics.fmean(p["metrics"][name] for p in answerable), 4) if answerable else None
-    notes = [p["note_correct"] for p in answerable if p["note_correct"] is not None]
+        out[name] = round(statistics.fmean(p.metrics[name] for p in answerable), 4) if answerable else None
+    notes = [p.note_correct for p in answerable if p.note_correct is not None]
     out["note_accuracy"] = round(sum(notes) / len(notes), 4) if notes else None
     all_q = [per_question[q.id] for q in questions]
-    out["abstention_accuracy"] = round(sum(p["abstained"] != p["answerable"] for p in all_q) / len(all_q), 4)
-    out["false_abstention"] = round(sum(p["abstained"] for p in answerable) / len(answerable), 4) if answerable else None
+    out["abstention_accuracy"] = round(sum(p.abstained != p.answerable for p in all_q) / len(all_q), 4)
+    out["false_abstention"] = round(sum(p.abstained for p in answerable) / len(answerable), 4) if answerable else None
     return out
 
 
-def failures(report: dict[str, Any], mode: str = "hybrid+meta") -> list[dict[str, Any]]:
+class Failure(BaseModel):
+    id: str
+    kind: str
+    question: str
+    history: list[str]
+    resolved_query: str
+    top: list[str]
+    why: str
+
+
+def failures(report: EvalReport, mode: str = "hybrid+meta") -> list[Failure]:
     """Questions the mode got wrong: relevant passage not first, wrong notes, or wrong abstention."""
     out = []
-    for qid, p in report["modes"][mode]["questions"].items():
+    for qid, p in report.modes[mode].questions.items():
         reasons = []
-        if p["answerable"] and p["metrics"]["Hit@1"] < 1:
-            reasons.append(f"first relevant at rank {p['first_relevant_rank'] or '>10'}")
-        if p["note_correct"] is False:
+        if p.answerable and p.metrics["Hit@1"] < 1:
+            reasons.append(f"first relevant at rank {p.first_relevant_rank or '>10'}")
+        if p.note_correct is False:
             reasons.append("notes missing on the relevant passage")
-        if p["abstained"] == p["answerable"]:
-            reasons.append("abstained" if p["abstained"] else "answered an unanswerable question")
+        if p.abstained == p.answerable:
+            reasons.append("abstained" if p.abstained else "answered an unanswerable question")
         if reasons:
-            out.append({"id": qid, **{k: p[k] for k in ("kind", "question", "history", "resolved_query", "top")},
-                        "why": "; ".join(reasons)})
+            out.append(Failure(id=qid, kind=p.kind, question=p.question, history=p.history,
+                               resolved_query=p.resolved_query, top=p.top, why="; ".join(reasons)))
     return out
 
 
-def meets_targets(summary: dict[str, Any]) -> list[str]:
+def meets_targets(summary: Summary) -> list[str]:
     """The targets a mode's overall summary misses (empty when it meets them all)."""
     missed = [f"{name} {summary[name]} < {target}" for name, target in TARGETS.items()
               if summary[name] is not None and summary[name] < target]
@@ -187,35 +254,35 @@ def meets_targets(summary: dict[str, Any]) -> list[str]:
     return missed
 
 
-def markdown(report: dict[str, Any]) -> str:
+def markdown(report: EvalReport) -> str:
     cols = METRICS + ["note_accuracy", "abstention_accuracy", "false_abstention"]
-    lines = [f"# Evaluation {report['created']}", "",
-             f"Gold set `{report['gold']}`: {report['questions']} questions; index of "
-             f"{report['index'].get('passages')} passages, model {report['index'].get('model', {}).get('name')}.", "",
+    lines = [f"# Evaluation {report.created}", "",
+             f"Gold set `{report.gold}`: {report.questions} questions; index of "
+             f"{report.index.get('passages')} passages, model {report.index.get('model', {}).get('name')}.", "",
              "| mode | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
-    for mode, data in report["modes"].items():
-        s = data["overall"]
+    for mode, data in report.modes.items():
+        s = data.overall
         lines.append(f"| {mode} | " + " | ".join("-" if s[c] is None else f"{s[c]:.3f}" for c in cols) + " |")
-    best = "hybrid+meta" if "hybrid+meta" in report["modes"] else next(iter(report["modes"]))
+    best = report.best_mode
     lines += ["", f"## By question kind ({best})", "", "| kind | n | " + " | ".join(cols) + " |",
               "|---" * (len(cols) + 2) + "|"]
-    for kind, s in report["modes"][best]["by_kind"].items():
+    for kind, s in report.modes[best].by_kind.items():
         lines.append(f"| {kind} | {s['n']} | " + " | ".join("-" if s[c] is None else f"{s[c]:.3f}" for c in cols) + " |")
-    missed = meets_targets(report["modes"][best]["overall"])
+    missed = meets_targets(report.modes[best].overall)
     lines += ["", "Targets: " + ("all met" if not missed else "missed: " + "; ".join(missed)), "",
               f"## Failed questions ({best})", ""]
     for f in failures(report, best):
-        history = f" (after: {' / '.join(f['history'])})" if f["history"] else ""
-        lines.append(f"- **{f['id']}** [{f['kind']}] {f['question']}{history} — {f['why']}; searched "
-                     f"\"{f['resolved_query']}\"; got: " + " || ".join(f["top"]))
+        history = f" (after: {' / '.join(f.history)})" if f.history else ""
+        lines.append(f"- **{f.id}** [{f.kind}] {f.question}{history} — {f.why}; searched "
+                     f"\"{f.resolved_query}\"; got: " + " || ".join(f.top))
     return "\n".join(lines) + "\n"
 
 
-def write_report(report: dict[str, Any], folder: Path) -> tuple[Path, Path]:
+def write_report(report: EvalReport, folder: Path) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = report["created"].replace(":", "").replace("-", "")
+    stamp = report.created.replace(":", "").replace("-", "")
     json_path, md_path = folder / f"eval-{stamp}.json", folder / f"eval-{stamp}.md"
-    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    json_path.write_text(report.as_json(indent=1), encoding="utf-8")
     md_path.write_text(markdown(report), encoding="utf-8")
     (folder / "latest.json").write_text(json_path.read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "latest.md").write_text(md_path.read_text(encoding="utf-8"), encoding="utf-8")
@@ -230,40 +297,44 @@ def calibrate(settings: Settings, gold: Path, k: int = 10) -> dict[str, Any]:
 
     import ir_measures
 
-    from assistant.retrieval.query import understand
-    from assistant.retrieval.retriever import FusionWeights, rank
+    from assistant.retrieval.pipeline import FusionWeights, rank
+    from assistant.retrieval.signals import abstains
 
     assistant = Assistant(settings)
     index = assistant.index
     questions = load_gold(gold)
-    prepared = []
-    for q in questions:
-        query = understand(q.question, q.history, index.newest_year())
-        prepared.append((q, query, assistant.embedder.encode([query.resolved])[0], relevant_ids(q, index.passages)))
-    qrels = [ir_measures.Qrel(q.id, cid, 1) for q, _, _, rel in prepared if q.answerable for cid in rel]
+    relevant = {q.id: relevant_ids(q, index.passages) for q in questions}
+    # Each question understood once, as the session does, and embedded once; then ranked by the pipeline
+    # the session calls, in mode hybrid+meta, for every point of the grid.
+    understood = {q.id: assistant.retrieve(q.question, q.history, k=k, index=index)[0] for q in questions}
+    vectors = {qid: assistant.embedder.encode([query.resolved])[0] for qid, query in understood.items()}
+
+    def ranked(q: GoldQuestion, weights: FusionWeights):
+        return rank(index, understood[q.id], vectors[q.id], k=k, candidates=settings.candidates, mode="hybrid+meta",
+                    weights=weights)
+
+    qrels = [ir_measures.Qrel(q.id, cid, 1) for q in questions if q.answerable for cid in relevant[q.id]]
     grid = []
     for dense_w, bm25_w, rrf_k in itertools.product([0.5, 1.0, 1.5, 2.0], [0.5, 1.0, 1.5, 2.0], [10.0, 30.0, 60.0]):
         weights = FusionWeights(dense=dense_w, bm25=bm25_w, k=rrf_k)
         run = []
-        for q, query, vector, _ in prepared:
+        for q in questions:
             if q.answerable:
-                ranking = rank(index, query, vector, k=k, candidates=settings.candidates, weights=weights)
+                ranking = ranked(q, weights)
                 run += [ir_measures.ScoredDoc(q.id, h.passage.chunk_id, float(k - i)) for i, h in enumerate(ranking.hits)]
         mrr = ir_measures.calc_aggregate([ir_measures.RR @ 10], qrels, run)[ir_measures.RR @ 10]
         plain = abs(dense_w - 1) + abs(bm25_w - 1) + abs(rrf_k - 60) / 60
         grid.append({"dense": dense_w, "bm25": bm25_w, "k": rrf_k, "MRR@10": round(mrr, 4), "_plain": plain})
     best = max(grid, key=lambda g: (g["MRR@10"], -g["_plain"]))
     weights = FusionWeights(dense=best["dense"], bm25=best["bm25"], k=best["k"])
-    scored = []
-    for q, query, vector, _ in prepared:
-        ranking = rank(index, query, vector, k=k, candidates=settings.candidates, weights=weights)
-        scored.append((q.answerable, ranking.best_score, ranking.country_known))
+    rankings = [(q.answerable, ranked(q, weights)) for q in questions]
+    scored = [(a, r.best_score, r.country_known) for a, r in rankings]
     answerable = sorted(s for a, s, _ in scored if a)
     candidates = sorted({round(s, 4) for _, s, _ in scored} | {0.0})
     options = []
     for lo, hi in zip(candidates, candidates[1:] + [1.0]):
         threshold = (lo + hi) / 2
-        abstain = [(s < threshold or not known) for _, s, known in scored]
+        abstain = [abstains(r, threshold) for _, r in rankings]  # the rule Assistant.ask applies
         accuracy = sum(ab != a for ab, (a, _, _) in zip(abstain, scored)) / len(scored)
         false = sum(ab for ab, (a, _, _) in zip(abstain, scored) if a) / max(1, len(answerable))
         if false <= MAX_FALSE_ABSTENTION:

@@ -6,8 +6,9 @@ The answer models are the `--json` contract of `assistant ask`: extend them, nev
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 
 class Report(BaseModel):
@@ -86,6 +87,187 @@ class Skipped(BaseModel):
     path: str
     reason: str
     same_as: str | None = None  # a copy: the file name of the report with the same content, which is indexed
+
+
+# --- The index on disk and the build -------------------------------------------------------------------
+# meta.json, manifest.json and documents.json of an index version (written and read in assistant/index/
+# store.py only; the files stay byte-compatible with what earlier versions wrote and read), the build's
+# summary (`assistant index --json`) and the index status (`assistant index status --json`).
+
+
+class _Compact(BaseModel):
+    """Written without the fields that are None (what the file never held is not written as null)."""
+
+    @model_serializer(mode="wrap")
+    def _without_none(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
+class ModelIdentity(_Compact):
+    """The embedding model an index was built with (meta.json "model"): an index is only searched, or
+    built upon, with the same name, weights and backend (assistant/index/compat.py)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str | None = None
+    sha256: str | None = None
+    backend: str = "torch"  # not recorded before there were backends: those indexes are torch's
+    dim: int | None = None
+    max_seq_length: int | None = None
+
+
+class DenseInfo(_Compact):
+    """How the dense index searches (meta.json "dense"): flat (exact), pq or hnsw and their parameters."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: str = "flat"
+    m: int | None = None
+    ef_construction: int | None = None
+    ef_search: int | None = None
+    codes: str | None = None
+    k_factor: int | None = None
+
+
+class IndexMeta(_Compact):
+    """meta.json: what built an index version. ``model``, ``splitter`` and ``built_at`` come from the
+    build; ``dense``, ``format``, ``version``, ``passages`` and ``reports`` are set when it is written."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: ModelIdentity = Field(default_factory=ModelIdentity)
+    splitter: dict[str, Any] = Field(default_factory=dict)  # {"version": ..., **SplitterConfig}: compared whole
+    built_at: str | None = None
+    dense: DenseInfo = Field(default_factory=DenseInfo)
+    format: int | None = None
+    version: str | None = None
+    passages: int | None = None
+    reports: int | None = None
+
+
+class ManifestEntry(BaseModel):
+    """manifest.json, per report: the file and content it was indexed from, its metadata as recorded
+    then (``Report.model_dump()``, compared as it is by the plan), its passage ids and text hashes."""
+
+    file: str
+    sha256: str
+    metadata: dict[str, Any]
+    passages: list[str] = Field(default_factory=list)
+    text_hashes: list[str] = Field(default_factory=list)  # the embedding-cache keys of its passages
+
+
+class Manifest(BaseModel):
+    """manifest.json: the reports of an index version by id."""
+
+    reports: dict[str, ManifestEntry] = Field(default_factory=dict)
+
+
+class DocumentInfo(BaseModel):
+    """documents.json, per report: what parsing found besides the passages."""
+
+    note_form: str | None = None  # how its notes were marked: anchor, glued, superscript, ...; None: no notes
+    notes: list[Note] = Field(default_factory=list)  # the note table
+    orphans: list[str] = Field(default_factory=list)  # numbers of the notes cited nowhere in the text
+    warnings: list[str] = Field(default_factory=list)
+    furniture: list[str] = Field(default_factory=list)  # page headers and the like, dropped from the text
+
+
+class ReportSummary(BaseModel):
+    """One report of a build (`assistant index --json` "details")."""
+
+    id: str
+    file: str
+    passages: int
+    notes: int
+    note_form: str | None
+    inferred: list[str]
+    inferred_values: dict[str, str | int | None] = Field(default_factory=dict)
+    orphans: list[str] = Field(default_factory=list)
+    warnings: list[str]
+    reused: bool = False  # unchanged since the last version: not parsed again
+
+
+class BuildSummary(BaseModel):
+    """What `assistant index --json` prints."""
+
+    reports: int
+    passages: int
+    embedded: int  # passages embedded in this run
+    reused: int = 0  # passages whose embedding came from the cache
+    removed: int = 0  # passages of the previous version that are gone
+    removed_reports: list[str] = Field(default_factory=list)
+    skipped: list[Skipped]
+    seconds: float
+    index: str
+    version: str = ""
+    changed: bool = True  # False: nothing changed on disk, no new version was written
+    details: list[ReportSummary] = Field(default_factory=list)
+
+
+class IndexedReport(BaseModel):
+    id: str
+    file: str
+    passages: int
+
+
+class Renamed(BaseModel):
+    """A file renamed since the served version (reused, not embedded again); JSON {"from": ..., "to": ...}."""
+
+    from_: str
+    to: str
+
+    @model_serializer
+    def _as_json(self) -> dict[str, str]:
+        return {"from": self.from_, "to": self.to}
+
+
+class SkippedFile(BaseModel):
+    path: str
+    reason: str
+
+
+class CopyFile(BaseModel):
+    path: str
+    same_as: str | None
+    reason: str
+
+
+_SERVED_ONLY = ("reports", "passages", "model", "built_at", "indexed")
+
+
+class IndexStatus(BaseModel):
+    """What `assistant index status --json` prints: what is indexed, what the next build would do with
+    each file of the corpus (assistant/ingest/plan.py decides), and whether the index is current.
+    ``error`` is only printed when the served version cannot be read; ``reports`` to ``indexed`` only
+    when one is served."""
+
+    index: str
+    version: str | None = None
+    versions: list[str] = Field(default_factory=list)
+    added: list[str] = Field(default_factory=list)
+    modified: list[str] = Field(default_factory=list)
+    renamed: list[Renamed] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    unreadable: list[str] = Field(default_factory=list)
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    copies: list[CopyFile] = Field(default_factory=list)
+    error: str | None = None
+    reports: int | None = None
+    passages: int | None = None
+    model: str | None = None
+    built_at: str | None = None
+    indexed: list[IndexedReport] | None = None
+    current: bool = False
+
+    @model_serializer(mode="wrap")
+    def _present_keys(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        out = handler(self)
+        if self.error is None:
+            out.pop("error", None)
+        if self.indexed is None:
+            for key in _SERVED_ONLY:
+                out.pop(key, None)
+        return out
 
 
 class SourceRef(BaseModel):

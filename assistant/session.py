@@ -13,9 +13,11 @@ from assistant.errors import UserError
 from assistant.index import store
 from assistant.index.store import IndexData
 from assistant.models import Answer, Filters, PassageHit, SourceRef
+from assistant.results import ServingState
+from assistant.retrieval import signals
 from assistant.retrieval.normalize import EMPTY_QUESTION, check_history, check_k, check_question, normalize_text
+from assistant.retrieval.pipeline import FusionWeights, Ranking, rank
 from assistant.retrieval.query import Query, understand, with_filters
-from assistant.retrieval.retriever import FusionWeights, Ranking, rank
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,26 @@ class Assistant:
             log.info("serving index %s from %s: %d passages", loaded.version, index_dir, len(loaded.passages))
             return self._index
 
+    def state(self) -> ServingState:
+        """What this session serves now (reading CURRENT again), with the warning when it serves an older
+        version than CURRENT names; ``error`` when no version can be served."""
+        try:
+            index = self.index
+        except UserError as exc:
+            return ServingState(error=str(exc))
+        meta = index.meta
+        return ServingState(version=index.version, reports=len(index.reports), passages=len(index.passages),
+                            model=meta.model.name, built_at=meta.built_at, warning=self.notice)
+
+    def load(self) -> ServingState:
+        """Read the index, its metadata arrays and the model now, so the first question is answered at
+        once (the web chat calls this in the background at start)."""
+        state = self.state()
+        if state.error is None:
+            self.index.metadata  # noqa: B018 - built on first use otherwise
+        self.embedder.encode(["load"])  # loads the weights and starts the inference session
+        return state
+
     def _load(self, version: str | None) -> IndexData:
         loaded = store.read(self.settings.index, version)
         self._check_model(loaded)
@@ -94,14 +116,9 @@ class Assistant:
         return None
 
     def _check_model(self, index: IndexData) -> None:
-        built = index.meta.get("model", {})
-        if (built.get("name") != self.embedder.name or built.get("sha256") != self.embedder.weights_sha256
-                or built.get("backend", "torch") != self.embedder.backend):
-            raise UserError(
-                f"the index in {self.settings.index} was built with model {built.get('name')} "
-                f"({str(built.get('sha256'))[:12]}...), not {self.embedder.name} "
-                f"({self.embedder.weights_sha256[:12]}...); rebuild it with `assistant index`"
-            )
+        from assistant.index.compat import SERVE_ADVICE, check_model
+
+        check_model(index.meta, self.embedder, self.settings.index, SERVE_ADVICE)
 
     def retrieve(self, question: str, history: list[str] | None = None, k: int | None = None,
                  mode: str | None = None, weights: FusionWeights | None = None, countries: list[str] | None = None,
@@ -136,7 +153,7 @@ class Assistant:
 
     def abstains(self, ranking: Ranking) -> bool:
         """Nothing relevant enough: no passage about the country asked, or none close enough."""
-        return ranking.best_score < self.settings.abstain_below or not ranking.country_known
+        return signals.abstains(ranking, self.settings.abstain_below)
 
     def ask(self, question: str, history: list[str] | None = None, k: int | None = None,
             mode: str | None = None, countries: list[str] | None = None, years: list[int] | None = None,
@@ -158,3 +175,4 @@ class Assistant:
                       filters=Filters(countries=query.countries, years=query.years, topic=query.topic),
                       abstained=abstained,
                       answer=compose(query, ranking, abstained), passages=passages, index_version=index.version)
+

@@ -28,22 +28,26 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from assistant.answer import compose
+from assistant.api import Assistant
+from assistant.embedding import Embedder
+from assistant.evaluation import load_gold, relevant_ids
+from assistant.index import dense as dense_part
+from assistant.index import lexical as lexical_index
+from assistant.index import store
+from assistant.index.build import build_index
+from assistant.ingest.pipeline import ingest_corpus, make_splitter
+from assistant.models import IndexMeta, Manifest, Passage, Report
+from assistant.retrieval import dense
+from assistant.retrieval.candidates import bm25_candidates, dense_candidates
+from assistant.retrieval.fusion import FusionWeights, fuse
+from assistant.retrieval.pipeline import rank
+from assistant.retrieval.query import understand
+from assistant.settings import Settings
+from eval.generate import ACTIONS, ACTORS, CITIES, COUNTRIES, TOPICS, generate
 
-from assistant.api import Assistant  # noqa: E402
-from assistant.embedding import Embedder  # noqa: E402
-from assistant.evaluation import load_gold, relevant_ids  # noqa: E402
-from assistant.index import dense as dense_part, store  # noqa: E402
-from assistant.index.build import build_index, ingest_corpus, make_splitter  # noqa: E402
-from assistant.models import Passage, Report  # noqa: E402
-from assistant.index import lexical as lexical_index  # noqa: E402
-from assistant.retrieval import dense, lexical  # noqa: E402
-from assistant.retrieval.fusion import reciprocal_rank_fusion  # noqa: E402
-from assistant.retrieval.query import understand  # noqa: E402
-from assistant.retrieval.retriever import _top, rank  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
-from eval.generate import ACTIONS, ACTORS, CITIES, COUNTRIES, TOPICS, generate  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+STAGES = ("understand", "bm25", "dense", "fusion", "retrieval", "answer")
 
 DIM = 384
 
@@ -84,38 +88,34 @@ def synthetic_index(n: int, seed: int, approximate_above: int, kind: str = "pq")
                                 n_tokens=40))
     vectors = stand_in([p.text for p in passages])
     index, info = dense_part.build(vectors, approximate_above, kind)
-    import bm25s
-
-    bm25 = bm25s.BM25()
-    bm25.index(lexical_index.tokenize([lexical_index.document(p) for p in passages]), show_progress=False)
-    return store.IndexData(meta={"dense": info, "passages": n}, reports=reports, passages=passages, dense=index,
-                           documents={}, lexical=bm25, version="bench")
+    return store.IndexData(meta=IndexMeta(dense=info, passages=n), reports=reports, passages=passages, dense=index,
+                           documents={}, lexical=lexical_index.build(passages), version="bench")
 
 
 def latency(data: store.IndexData, questions: list[Any], settings: Settings, embedder: Embedder,
             real: bool) -> dict[str, dict[str, float]]:
+    """Per question, ms p50/p95: understanding; the pipeline's own stage timings (bm25, dense, fusion)
+    and its whole ``rank`` (retrieval); and the session's answer end to end (``answer``: retrieve, the
+    abstention rule, the answer text; the index served from memory)."""
     assistant = Assistant(settings.model_copy(update={"index": Path(tempfile.mkdtemp()) / "unused"}))
-    assistant._index = data  # served from memory: no index folder to reload from
-    stages: dict[str, list[float]] = {s: [] for s in ("understand", "bm25", "dense", "fusion", "retrieval", "answer")}
+    weights = FusionWeights(settings.fusion_dense_weight, settings.fusion_bm25_weight, settings.fusion_k)
+    stages: dict[str, list[float]] = {s: [] for s in STAGES}
     newest = data.newest_year()
     for q in questions:
         t0 = time.perf_counter()
         query = understand(q.question, q.history, newest)
         t1 = time.perf_counter()
         vector = embedder.encode([query.resolved])[0] if real else stand_in([query.resolved])[0]
+        timings: dict[str, float] = {}
         t2 = time.perf_counter()
-        bm = _top(lexical.scores(data.lexical, query.resolved, data.metadata.acronyms), settings.candidates)
+        rank(data, query, vector, k=settings.k, candidates=settings.candidates, mode=settings.mode, weights=weights,
+             timings=timings)
         t3 = time.perf_counter()
-        dn = [r for r, _ in dense.search(data.dense, vector, settings.candidates, None,
-                                         data.meta.get("dense", {}).get("ef_search"))]
+        asked, ranking = assistant.retrieve(q.question, q.history, index=data)
+        compose(asked, ranking, assistant.abstains(ranking))
         t4 = time.perf_counter()
-        reciprocal_rank_fusion([dn, bm], [settings.fusion_dense_weight, settings.fusion_bm25_weight], settings.fusion_k)
-        t5 = time.perf_counter()
-        rank(data, query, vector, k=settings.k, candidates=settings.candidates)
-        t6 = time.perf_counter()
-        assistant.ask(q.question, q.history)
-        t7 = time.perf_counter()
-        for name, d in zip(stages, (t1 - t0, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6)):
+        for name, d in (("understand", t1 - t0), ("bm25", timings["bm25"]), ("dense", timings["dense"]),
+                        ("fusion", timings["fusion"]), ("retrieval", t3 - t2), ("answer", t4 - t3)):
             stages[name].append(d)
     return {name: {"p50": round(pct(v, 0.5), 2), "p95": round(pct(v, 0.95), 2)} for name, v in stages.items()}
 
@@ -137,7 +137,7 @@ def approximate_recall(vectors_index: store.IndexData, queries: np.ndarray, kind
     exact_scores, exact = flat.search(queries, 10)
     ids, ties = [], []
     for q, e, es in zip(queries, exact, exact_scores):
-        found = dense.search(approx, q, candidates, None, info.get("ef_search"))[:10]
+        found = dense.search(approx, q, candidates, None, info.ef_search)[:10]
         ids.append(len({r for r, _ in found} & set(e.tolist())) / 10)
         ties.append(sum(score >= es[9] - 1e-3 for _, score in found) / 10)
     return {"ids": round(float(np.mean(ids)), 4), "ties": round(float(np.mean(ties)), 4)}
@@ -156,10 +156,10 @@ def build_rates(corpus: Path, work: Path, embedder: Embedder) -> dict[str, float
     embedder.encode(texts)
     encode_s = time.perf_counter() - t
     t = time.perf_counter()
-    summary = build_index(settings, progress=False, full=True)
+    summary = build_index(settings, full=True)
     build_s = time.perf_counter() - t
     t = time.perf_counter()
-    same = build_index(settings, progress=False)
+    same = build_index(settings)
     nochange_s = time.perf_counter() - t
     n = summary.passages
     return {"passages": n, "parse_split_per_s": round(n / split_s, 1), "encode_per_s": round(n / encode_s, 1),
@@ -313,7 +313,7 @@ def main() -> int:
                     small = work / f"corpus-{n}"
                     shutil.copytree(ROOT / "corpus", small)
                     generate(small, max(0, (n - 73) // 45), seed=args.seed)
-                    build_index(Settings(corpus=small, index=work / f"index-{n}"), progress=False)
+                    build_index(Settings(corpus=small, index=work / f"index-{n}"))
                     data = store.read(work / f"index-{n}")
                 real = True
             else:
@@ -321,7 +321,7 @@ def main() -> int:
             key = str(len(data.passages))
             results["latency"][key] = latency(data, questions, base, embedder, real)
             results["latency"][key]["vectors"] = "model" if real else "stand-in"
-            results["latency"][key]["dense_index"] = data.meta.get("dense", {}).get("kind")
+            results["latency"][key]["dense_index"] = data.meta.dense.kind
             if n == max(sizes):
                 vectors = data.dense.reconstruct_n(0, data.dense.ntotal)
                 ensemble = langchain_ensemble(data.passages, vectors, embedder if real else None)
@@ -334,8 +334,8 @@ def main() -> int:
                                         "p95": round(pct(times, 0.95), 2)}
                 if not real:  # serving this size from disk: peak memory of a process that answers questions
                     index_dir = work / "big"
-                    store.write(index_dir, {"model": embedder.identity(), "splitter": {}}, list(data.reports.values()),
-                                data.passages, vectors, {}, {"reports": {}}, approximate_above=base.approximate_above,
+                    store.write(index_dir, IndexMeta(model=embedder.identity()), list(data.reports.values()),
+                                data.passages, vectors, {}, Manifest(), approximate_above=base.approximate_above,
                                 approximate_index=base.approximate_index)
                     results["memory"][f"serve {key} passages"] = child_peak_rss(
                         "from assistant.api import Assistant; from assistant.settings import Settings\n"
@@ -350,20 +350,19 @@ def main() -> int:
                 query = understand(q.question, q.history, data.newest_year())
                 vector = stand_in([query.resolved])[0]
                 t = time.perf_counter()
-                bm = _top(lexical.scores(data.lexical, query.resolved, data.metadata.acronyms), base.candidates)
+                bm, _ = bm25_candidates(data, query.resolved, base.candidates)
                 t2 = time.perf_counter()
-                dn = [r for r, _ in dense.search(data.dense, vector, base.candidates, None,
-                                                 data.meta["dense"].get("ef_search"))]
+                dn = [r for r, _ in dense_candidates(data, vector, base.candidates)]
                 t3 = time.perf_counter()
-                reciprocal_rank_fusion([dn, bm], [1.0, 1.0])
+                fuse("hybrid", dn, bm, FusionWeights())
                 t4 = time.perf_counter()
                 stage["bm25"].append(t2 - t), stage["dense"].append(t3 - t2), stage["fusion"].append(t4 - t3)
             results["million"] = {k: {"p50": round(pct(v, 0.5), 2), "p95": round(pct(v, 0.95), 2)} for k, v in stage.items()}
-            results["million"]["dense_index"] = data.meta["dense"]["kind"]
+            results["million"]["dense_index"] = data.meta.dense.kind
             del data
         results["memory"]["build (real corpus)"] = child_peak_rss(
             "from assistant.index.build import build_index; from assistant.settings import Settings\n"
-            f"build_index(Settings(corpus={str(corpus)!r}, index={str(work / 'rss')!r}), progress=False)")
+            f"build_index(Settings(corpus={str(corpus)!r}, index={str(work / 'rss')!r}))")
         results["cold_start_s"] = cold_start(real_index if results["build"]["passages"] < 200 else
                                              _five_reports(work))
         results["quality_vs_langchain"] = quality_vs_langchain(_five_reports(work), embedder)
@@ -376,7 +375,7 @@ def main() -> int:
 def _five_reports(work: Path) -> Path:
     index = work / "five"
     if not store.exists(index):
-        build_index(Settings(index=index), progress=False)
+        build_index(Settings(index=index))
     return index
 
 
@@ -392,8 +391,7 @@ def report(results: dict[str, Any], out: Path) -> None:
              f"| no-change rebuild of {b['passages']} passages | {b['no_change_s']} s ({b['no_change_embedded']} embedded) |",
              f"| index on disk, {b['passages']} passages | {b['disk_mb']} MB |"]
     for n, lat in sorted(results["latency"].items(), key=lambda kv: int(kv[0])):
-        cells = ", ".join(f"{s} {lat[s]['p50']}/{lat[s]['p95']}" for s in
-                          ("understand", "bm25", "dense", "fusion", "retrieval", "answer"))
+        cells = ", ".join(f"{s} {lat[s]['p50']}/{lat[s]['p95']}" for s in STAGES)
         lines.append(f"| question at {int(n):,} passages ({lat['vectors']}, {lat['dense_index']}), ms p50/p95 | {cells} |")
     if "million" in results:
         m = results["million"]

@@ -15,14 +15,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from assistant.embedding import Embedder
+from assistant.evaluation import evaluate, load_gold
+from assistant.index import store
+from assistant.index.build import build_index
+from assistant.settings import Settings
 
-from assistant.embedding import Embedder  # noqa: E402
-from assistant.evaluation import evaluate, load_gold  # noqa: E402
-from assistant.index import store  # noqa: E402
-from assistant.index.build import build_index  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 
@@ -34,7 +33,7 @@ def main() -> int:
     try:
         for backend in BACKENDS:
             settings = Settings(index=work / backend, backend=backend)
-            build_index(settings, progress=False)
+            build_index(settings)
             texts = [p.embed_text() for p in store.read(settings.index).passages] * 3
             embedder = Embedder(settings)
             embedder.encode(texts[:8])

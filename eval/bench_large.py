@@ -41,11 +41,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from assistant.ingest.document import normalize
+from assistant.ingest.footnotes import PLACEHOLDER, SUPERSCRIPTS, mark_markers, split_notes
 
-from assistant.ingest.document import normalize  # noqa: E402
-from assistant.ingest.footnotes import PLACEHOLDER, SUPERSCRIPTS, mark_markers, split_notes  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 MB = 2**20
 CORPUS = ROOT / "corpus"
@@ -240,7 +239,7 @@ def measure_file(path: Path, fmt: str, limit: int, repeat: int = 1, additive: bo
     model's counts add up over whitespace when they do (``Embedder.counts_add_up``)."""
     from assistant.embedding import Embedder
     from assistant.geo import countries_in
-    from assistant.index.build import make_splitter
+    from assistant.ingest.pipeline import make_splitter
     from assistant.ingest.document import parse_text
     from assistant.ingest.loaders import load_text
     from assistant.settings import Settings

@@ -1,10 +1,11 @@
 """Question latency on this corpus, after the model is loaded.
 
-    .venv/bin/python eval/bench_query.py [--index index] [--repeat 3]
+    .venv/bin/python -m eval.bench_query [--index index] [--repeat 3]
 
 Times `Assistant.ask` (understanding, query embedding, dense and BM25 search, fusion with metadata,
-answer text) on every gold question, and each stage on its own, against a baseline measured in the
-same process: the model's raw `encode` of the same questions. Prints a table.
+answer text) on every gold question, and each step on its own (the ranking pipeline's stages as
+`pipeline.rank` reports them), against a baseline measured in the same process: the model's raw
+`encode` of the same questions. Prints a table.
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from assistant.answer import compose
+from assistant.api import Assistant
+from assistant.evaluation import load_gold
+from assistant.retrieval.pipeline import STAGES, FusionWeights, rank
+from assistant.retrieval.query import understand
+from assistant.settings import Settings
 
-from assistant.answer import compose  # noqa: E402
-from assistant.api import Assistant  # noqa: E402
-from assistant.evaluation import load_gold  # noqa: E402
-from assistant.retrieval.query import understand  # noqa: E402
-from assistant.retrieval.retriever import FusionWeights, rank  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _ms(samples: list[float]) -> tuple[float, float]:
@@ -45,7 +45,8 @@ def main() -> int:
     weights = FusionWeights(settings.fusion_dense_weight, settings.fusion_bm25_weight, settings.fusion_k)
     for q in questions[:5]:  # warm-up: model, gazetteer, BM25 caches
         assistant.ask(q.question, q.history)
-    stages: dict[str, list[float]] = {k: [] for k in ("encode (baseline)", "understand", "rank", "answer", "ask")}
+    stages: dict[str, list[float]] = {k: [] for k in ("encode (baseline)", "understand", "rank",
+                                                      *(f"rank: {s}" for s in STAGES), "answer", "ask")}
     for _ in range(args.repeat):
         for q in questions:
             t0 = time.perf_counter()
@@ -53,7 +54,9 @@ def main() -> int:
             t1 = time.perf_counter()
             vector = assistant.embedder.encode([query.resolved])[0]
             t2 = time.perf_counter()
-            ranking = rank(index, query, vector, k=settings.k, candidates=settings.candidates, weights=weights)
+            timings: dict[str, float] = {}
+            ranking = rank(index, query, vector, k=settings.k, candidates=settings.candidates, mode=settings.mode,
+                           weights=weights, timings=timings)
             t3 = time.perf_counter()
             compose(query, ranking, assistant.abstains(ranking))
             t4 = time.perf_counter()
@@ -62,6 +65,8 @@ def main() -> int:
             stages["understand"].append(t1 - t0)
             stages["encode (baseline)"].append(t2 - t1)
             stages["rank"].append(t3 - t2)
+            for name, seconds in timings.items():
+                stages[f"rank: {name}"].append(seconds)
             stages["answer"].append(t4 - t3)
             stages["ask"].append(t5 - t4)
     base = statistics.median(stages["encode (baseline)"])

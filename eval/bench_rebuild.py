@@ -1,6 +1,6 @@
 """Rebuild costs on a corpus of >= 2,000 passages (the five reports + generated report-like documents).
 
-    .venv/bin/python eval/bench_rebuild.py [--docs 50]
+    .venv/bin/python -m eval.bench_rebuild [--docs 50]
 
 In one process, with the model loaded once: a full build; the model's raw `encode` of the same
 passages (the baseline); adding one report; a rebuild with nothing changed. Prints a table of
@@ -17,16 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from assistant.embedding import Embedder
+from assistant.index import store
+from assistant.index.build import build_index
+from assistant.settings import Settings
+from eval.generate import generate
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "eval"))
-
-from generate import generate  # noqa: E402
-
-from assistant.embedding import Embedder  # noqa: E402
-from assistant.index import store  # noqa: E402
-from assistant.index.build import build_index  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
 
 
 def main() -> int:
@@ -43,7 +40,7 @@ def main() -> int:
         embedder.encode(["warm up the model"])
 
         t = time.perf_counter()
-        full = build_index(settings, progress=False, full=True)
+        full = build_index(settings, full=True)
         full_s = time.perf_counter() - t
 
         texts = [p.embed_text() for p in store.read(index).passages]
@@ -54,12 +51,12 @@ def main() -> int:
         new = generate(work / "new", 1, seed=99, first=9000)[0]
         shutil.copy(new, corpus / new.name)
         t = time.perf_counter()
-        added = build_index(settings, progress=False)
+        added = build_index(settings)
         add_s = time.perf_counter() - t
         new_passages = next(d.passages for d in added.details if d.file == new.name)
 
         t = time.perf_counter()
-        same = build_index(settings, progress=False)
+        same = build_index(settings)
         same_s = time.perf_counter() - t
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -2,7 +2,7 @@
 and numbered notes in the three forms the ingestion knows (glued bullets, Markdown anchors,
 superscripts with page-bottom notes). Deterministic for a seed.
 
-    .venv/bin/python eval/generate.py OUT_DIR --docs 50 [--paragraphs 40] [--seed 1]
+    .venv/bin/python -m eval.generate OUT_DIR --docs 50 [--paragraphs 40] [--seed 1]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Ingestion quality against hand-checked expectations (eval/ingest_expectations.json).
 
-    .venv/bin/python eval/ingest_quality.py [--corpus corpus] [--json]
+    .venv/bin/python -m eval.ingest_quality [--corpus corpus] [--json]
 
 For each report: notes parsed, markers resolved to the passage that holds the citing sentence,
 wrapped notes read whole, sentences rejoined across page breaks and page-bottom notes, and markers
@@ -15,12 +15,12 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from assistant.embedding import Embedder
+from assistant.ingest.pipeline import ingest_corpus, make_splitter
+from assistant.models import DocumentInfo
+from assistant.settings import Settings
 
-from assistant.embedding import Embedder  # noqa: E402
-from assistant.index.build import ingest_corpus, make_splitter  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def measure(corpus: Path) -> list[dict]:
@@ -32,15 +32,15 @@ def measure(corpus: Path) -> list[dict]:
         if report_id.startswith("_"):
             continue
         passages = [p for p in ingested.passages if p.source == report_id]
-        doc = ingested.documents.get(report_id, {"notes": [], "warnings": []})
-        notes = {n["number"]: n["text"] for n in doc["notes"]}
+        doc = ingested.documents.get(report_id) or DocumentInfo()
+        notes = {n.number: n.text for n in doc.notes}
         correct = sum(1 for number, phrase in want["markers"].items()
                       if any(phrase in p.text and number in [n.number for n in p.footnotes] for p in passages))
         found = {n.number for p in passages for n in p.footnotes}
         rejoined = sum(1 for s in want["rejoined"] if any(s in p.text for p in passages))
         wrapped = sum(1 for number, phrase in want["wrapped_notes"].items() if phrase in notes.get(number, ""))
         left = sum(1 for m in want["unresolved_markers"]
-                   if any(m in p.text for p in passages) and any(m in w for w in doc["warnings"]))
+                   if any(m in p.text for p in passages) and any(m in w for w in doc.warnings))
         rows.append({
             "report": report_id,
             "notes": (len(notes), want["notes"]),

@@ -125,7 +125,7 @@ def start_server(corpus: Path, index: Path, concurrency: int | None) -> tuple[su
            "ASSISTANT_PORT": str(port), "ASSISTANT_HOST": "127.0.0.1"}
     if concurrency:
         env["ASSISTANT_CONCURRENCY"] = str(concurrency)
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve"], env=env, cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve"], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
@@ -157,7 +157,7 @@ def rebuild_during(corpus: Path, index: Path, after: float) -> tuple[subprocess.
         source = ROOT / "tests" / "fixtures" / "footnotes.html"
         info["started_s"] = after
         t = time.monotonic()
-        result = subprocess.run([sys.executable, "-m", "assistant.cli", "index", "add", str(source), "--title",
+        result = subprocess.run([sys.executable, "-m", "ui.cli", "index", "add", str(source), "--title",
                                  "Lisbon news", "--year", "2024", "--corpus", str(corpus), "--index", str(index),
                                  "--json"], cwd=ROOT, capture_output=True, text=True)
         info["seconds"] = round(time.monotonic() - t, 1)

@@ -24,7 +24,7 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from assistant.index.build import build_index
 
     path = tmp_path_factory.mktemp("index")
-    build_index(Settings(corpus=CORPUS, index=path), progress=False)
+    build_index(Settings(corpus=CORPUS, index=path))
     return path
 
 

@@ -198,7 +198,7 @@ def test_report_text_renders_inert(browser, corpus_copy: Path, tmp_path: Path):
         "# Hostile report\n\nIn 2024, Lisbon opened a shelter " + XSS + " for refugees.[1](#)\n\n"
         "[1](#) Source <script>window.__xss=5</script> [x](javascript:window.__xss=6) <https://example.org/a>\n")
     settings = Settings(corpus=corpus_copy, index=tmp_path / "index")
-    build_index(settings, progress=False)
+    build_index(settings)
     app, address = _serve(settings)
     try:
         page = browser.new_page()
@@ -224,7 +224,7 @@ def test_sources_tab_removes_a_report(browser, corpus_copy: Path, tmp_path: Path
     from assistant.index.build import build_index
 
     settings = Settings(corpus=corpus_copy, index=tmp_path / "index")
-    build_index(settings, progress=False)
+    build_index(settings)
     app, address = _serve(settings)
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1100})

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evaluation import check_gold, evaluate, failures, load_gold, meets_targets, write_report
+from assistant.evaluation import (EvalReport, check_gold, evaluate, failures, load_gold, meets_targets,
+                                  write_report)
 from assistant.settings import Settings
 from tests.conftest import ROOT
 
@@ -40,12 +41,16 @@ def test_every_gold_span_is_in_a_passage(settings: Settings):
 @pytest.mark.slow
 def test_targets_met_and_hybrid_with_metadata_ahead(settings: Settings, tmp_path: Path):
     report = evaluate(settings, GOLD)
-    modes = report["modes"]
-    best = modes["hybrid+meta"]["overall"]
+    modes = report.modes
+    best = modes["hybrid+meta"].overall
     assert meets_targets(best) == [], failures(report)
-    assert best["MRR@10"] > modes["bm25"]["overall"]["MRR@10"]
-    assert best["MRR@10"] > modes["dense"]["overall"]["MRR@10"]
+    assert best["MRR@10"] > modes["bm25"].overall["MRR@10"]
+    assert best["MRR@10"] > modes["dense"].overall["MRR@10"]
     json_path, md_path = write_report(report, tmp_path)
-    assert json.loads(json_path.read_text())["modes"].keys() == modes.keys()
+    written = json.loads(json_path.read_text())
+    assert written["modes"].keys() == modes.keys()
+    assert EvalReport.model_validate(written) == report, "a written report reads back as it was"
+    unanswerable = next(q for q in written["modes"]["bm25"]["questions"].values() if not q["answerable"])
+    assert "metrics" not in unanswerable  # as before the report was typed
     text = md_path.read_text()
     assert "| hybrid+meta |" in text and "## By question kind" in text and "## Failed questions" in text

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.api import Assistant
-from assistant.cli import main
+from ui.cli import main
 from assistant.index import store
 from assistant.index.build import build_index
 from assistant.index.lock import BuildLock
@@ -104,6 +104,67 @@ def test_status_reports_added_modified_removed(built):
     assert "removed: ec-action-plan-partnerships.txt" in out and "out of date" in out
 
 
+STATUS_KEYS = ["index", "version", "versions", "added", "modified", "renamed", "removed", "unreadable", "skipped",
+               "copies"]
+SERVED_KEYS = ["reports", "passages", "model", "built_at", "indexed"]
+
+
+def test_status_json_keeps_its_keys(built, tmp_path: Path):
+    """`assistant index status --json` is a contract: the same keys, in the same order, in each state."""
+    corpus, index, first = built
+
+    def status(index_dir: Path) -> dict:
+        result = CliRunner().invoke(main, ["index", "status", "--corpus", str(corpus), "--index", str(index_dir),
+                                           "--json"])
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+    served = status(index)
+    assert list(served) == STATUS_KEYS + SERVED_KEYS + ["current"]
+    assert served["model"] == "all-MiniLM-L6-v2" and served["current"] is True and served["version"] == "v0001"
+    assert [list(r) for r in served["indexed"]] == [["id", "file", "passages"]] * first["reports"]
+    (corpus / "euaa-ar2024-cooperation.txt").rename(corpus / "renamed.txt")
+    toml = corpus / "sources.toml"
+    toml.write_text(toml.read_text().replace('"euaa-ar2024-cooperation.txt"', '"renamed.txt"'))
+    (corpus / "copy.txt").write_bytes((corpus / "renamed.txt").read_bytes())
+    changed = status(index)
+    assert changed["renamed"] == [{"from": "euaa-ar2024-cooperation.txt", "to": "renamed.txt"}]
+    assert [list(c) for c in changed["copies"]] == [["path", "same_as", "reason"]] and not changed["current"]
+    assert list(status(tmp_path / "none")) == STATUS_KEYS + ["current"]  # no index: nothing served
+    (index / "versions" / "v0001" / "passages.jsonl").write_text("damaged\n")
+    broken = status(index)
+    assert list(broken) == STATUS_KEYS + ["error", "current"] and "passages.jsonl" in broken["error"]
+
+
+def test_index_files_read_back_as_records_and_are_written_byte_for_byte(built, tmp_path: Path):
+    """meta.json, manifest.json and documents.json are typed records in memory, the same bytes on disk;
+    a format-4 version (no checksums, no dense info, no furniture) still reads and is built upon."""
+    corpus, index, _ = built
+    data = store.read(index)
+    folder = index / "versions" / "v0001"
+    copy = tmp_path / "copy"
+    vectors = data.dense.reconstruct_n(0, data.dense.ntotal)
+    store.write(copy, data.meta, list(data.reports.values()), data.passages, vectors, data.documents, data.manifest)
+    for name in ("manifest.json", "documents.json", "reports.json", "passages.jsonl"):
+        assert (copy / "versions" / "v0001" / name).read_bytes() == (folder / name).read_bytes(), name
+    assert json.loads((copy / "versions" / "v0001" / "meta.json").read_text()) == json.loads(
+        (folder / "meta.json").read_text())
+    (folder / "checksums.json").unlink()  # format 4, as an older assistant wrote it
+    meta = json.loads((folder / "meta.json").read_text())
+    del meta["dense"]
+    (folder / "meta.json").write_text(json.dumps({**meta, "format": 4}, indent=1))
+    documents = json.loads((folder / "documents.json").read_text())
+    (folder / "documents.json").write_text(json.dumps({k: {f: v for f, v in d.items() if f != "furniture"}
+                                                       for k, d in documents.items()}))
+    old = store.read(index)
+    assert old.meta.format == 4 and old.meta.dense.kind == "flat" and old.meta.model.name == data.meta.model.name
+    assert old.documents["euaa-ar-2022"].notes == data.documents["euaa-ar-2022"].notes
+    assert old.manifest == data.manifest
+    assert Assistant(Settings(corpus=corpus, index=index)).ask("What did Bulgaria do in 2023?").passages
+    summary = build_index(Settings(corpus=corpus, index=index))
+    assert summary.embedded == 0 and summary.reused == summary.passages
+
+
 def test_a_second_build_is_refused_while_one_runs(built):
     corpus, index, _ = built
     with BuildLock(index):
@@ -127,7 +188,7 @@ def test_build_killed_midway_leaves_the_previous_version_serving(built):
     corpus, index, first = built
     env = {**os.environ, "ASSISTANT_BATCH_SIZE": "1"}
     for stage in ("embed", "write"):
-        proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "index", "--full", "--corpus", str(corpus),
+        proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "index", "--full", "--corpus", str(corpus),
                                  "--index", str(index)], stderr=subprocess.PIPE, env=env, cwd=ROOT)
         seen, deadline = b"", time.monotonic() + 120
         while stage.encode() not in seen and time.monotonic() < deadline and proc.poll() is None:
@@ -140,6 +201,6 @@ def test_build_killed_midway_leaves_the_previous_version_serving(built):
         assert store.current_version(index) == "v0001", f"killed in {stage}"
         data = store.read(index)
         assert len(data.passages) == first["passages"]
-    summary = build_index(Settings(corpus=corpus, index=index), progress=False, full=True)
+    summary = build_index(Settings(corpus=corpus, index=index), full=True)
     assert summary.version == "v0002" and summary.passages == first["passages"]
     assert not list((index / "versions").glob(".tmp-*"))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import main
+from ui.cli import main
 from assistant.embedding import Embedder
 from assistant.index import store
 from assistant.settings import Settings
@@ -30,7 +30,7 @@ def test_approximate_indexes_answer_and_filter_like_flat(kind: str, tmp_path: Pa
     monkeypatch.setenv("ASSISTANT_APPROXIMATE_INDEX", kind)
     result = CliRunner().invoke(main, ["index", "--corpus", str(CORPUS), "--index", str(tmp_path / "i"), "--json"])
     assert result.exit_code == 0, result.stderr
-    assert store.read(tmp_path / "i").meta["dense"]["kind"] == kind
+    assert store.read(tmp_path / "i").meta.dense.kind == kind
     first = _ask(tmp_path / "i", "What did Bulgaria do in 2023?")["passages"][0]
     assert first["text"].startswith("In Bulgaria, a forum on") and [n["number"] for n in first["footnotes"]] == ["898", "899"]
     follow = _ask(tmp_path / "i", "And in 2017?", "--history", "What did Bulgaria do in 2023?")

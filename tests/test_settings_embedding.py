@@ -42,7 +42,7 @@ def test_another_model_must_be_a_local_folder(tmp_path):
 
 
 def test_help_loads_no_model_or_torch():
-    code = "import sys; from assistant.cli import main; import ui; print('torch' in sys.modules)"
+    code = "import sys; from ui.cli import main; import ui; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 

@@ -9,7 +9,8 @@ import pytest
 from assistant.errors import UserError
 from assistant.settings import Settings
 from tests.conftest import ROOT
-from ui.sources import admin_state, check_password, rebuild, upload
+from assistant.api import admin_state, check_password
+from ui.sources import rebuild, upload
 
 
 def test_admin_actions_off_beyond_localhost_without_password():
@@ -37,7 +38,7 @@ def test_upload_refuses_bad_files_and_sanitises_names(corpus_copy: Path, tmp_pat
         upload(settings, None, {}, None)
     with pytest.raises(UserError, match="Year must be a year"):
         upload(settings, str(ROOT / "tests" / "fixtures" / "footnotes.html"), {"year": "soon"}, None)
-    from assistant.corpus import safe_filename
+    from assistant.ingest.corpus import safe_filename
 
     assert safe_filename("../../etc/passwd.txt") == "passwd.txt"
     assert safe_filename("/abs/path/Report 2024 (final).PDF") == "Report-2024-final.pdf"

@@ -18,11 +18,10 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.api import MAX_QUESTION_CHARS, Assistant
+from assistant.api import MAX_QUESTION_CHARS, Assistant, ChatTurn, normalize_text
 from assistant.errors import UserError
 from assistant.geo import country_name
 from assistant.models import Answer
-from assistant.retrieval.normalize import normalize_text
 from assistant.settings import Settings
 from ui.evaluation import evaluation_tab
 from ui.render import answer_html, answer_json, cards_html, conversation_markdown
@@ -57,14 +56,12 @@ CSS = """
 
 
 def status_text(assistant: Assistant) -> str:
-    try:
-        index = assistant.index
-    except UserError as exc:
-        return f"Index: {exc}"
-    meta = index.meta
-    line = (f"Index {index.version}: {meta.get('reports')} reports, {meta.get('passages')} passages · model "
-            f"{meta.get('model', {}).get('name')} · built {meta.get('built_at')}")
-    return line + (f"\n\n**Warning:** {html.escape(assistant.notice)}" if assistant.notice else "")
+    state = assistant.state()
+    if state.error:
+        return f"Index: {state.error}"
+    line = (f"Index {state.version}: {state.reports} reports, {state.passages} passages · model "
+            f"{state.model} · built {state.built_at}")
+    return line + (f"\n\n**Warning:** {html.escape(state.warning)}" if state.warning else "")
 
 
 def chips(answer: Answer) -> Any:
@@ -110,15 +107,15 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
             log.info("ask API refused a request: %s", exc)
             raise gr.Error(str(exc), print_exception=False) from None
 
-    def show(answer: Answer, turns: list[dict], session: str) -> tuple:
+    def show(answer: Answer, turns: list[ChatTurn], session: str) -> tuple:
         folder = exports / session
         folder.mkdir(exist_ok=True)
-        md = _write(folder, "conversation.md", conversation_markdown(turns, reports()))
-        js = _write(folder, "answer.json", answer_json(turns[-1]))
+        md = _write(folder, "conversation.md", conversation_markdown([t.answer for t in turns], reports()))
+        js = _write(folder, "answer.json", answer_json(turns[-1].answer))
         return (answer_html(answer), chips(answer), cards_html(answer, reports()),
                 gr.update(value=md, visible=True), gr.update(value=js, visible=True), status_text(assistant))
 
-    def respond(question: str, chat: list[dict], asked: list[str], turns: list[dict], session: str,
+    def respond(question: str, chat: list[dict], asked: list[str], turns: list[ChatTurn], session: str,
                 request: gr.Request):
         question = normalize_text(question or "").strip()  # what the library searches, shown as asked
         if not question:
@@ -135,7 +132,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
                            {"role": "assistant", "content": _message(f"Error: {exc}")}]
             return (chat, "", gr.update(), "", asked, turns, session, "", gr.update(), gr.update(), gr.update(),
                     gr.update(), status_text(assistant))
-        turns = turns + [{**answer.model_dump(mode="json"), "_history": list(asked)}]
+        turns = turns + [ChatTurn(answer=answer, history=list(asked))]
         chat = chat + [{"role": "user", "content": _message(question)},
                        {"role": "assistant", "content": _reply_text(answer, notice)}]
         html_answer, chip_update, cards, md, js, line = show(answer, turns, session)
@@ -143,7 +140,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
                 gr.update(value=[]), gr.update(value=None), line)
 
     def refine(selected: list[str], picked_reports: list[str], year_from: Any, year_to: Any, chat: list[dict],
-               turns: list[dict], session: str):
+               turns: list[ChatTurn], session: str):
         """Ask the last question again with the chips the user kept and the report or years picked."""
         if not turns:
             return (gr.update(),) * 6 + (turns, chat, gr.update())
@@ -159,11 +156,11 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
             lo, hi = lo or hi, hi or lo
             years = list(range(min(lo, hi), max(lo, hi) + 1))
         try:
-            answer = assistant.ask(last["query"], last.get("_history", []), k=settings.k, countries=countries,
+            answer = assistant.ask(last.answer.query, last.history, k=settings.k, countries=countries,
                                    years=years, reports=picked_reports or None)
         except UserError as exc:
             raise gr.Error(str(exc)) from None
-        turns = turns[:-1] + [{**answer.model_dump(mode="json"), "_history": last.get("_history", [])}]
+        turns = turns[:-1] + [ChatTurn(answer=answer, history=last.history)]
         chat = chat[:-1] + [{"role": "assistant", "content": _reply_text(answer, "(Filters changed.) ")}]
         html_answer, chip_update, cards, md, js, line = show(answer, turns, session)
         return html_answer, chip_update, cards, md, js, line, turns, chat, gr.update()
@@ -228,9 +225,9 @@ def warm_up(assistant: Assistant) -> threading.Thread:
     """Load the index and the model in the background, so the first question is answered at once."""
     def run() -> None:
         try:
-            assistant.ask("What did Bulgaria do in 2023?")
+            assistant.load()
         except Exception:  # the page reports a missing or broken index itself
-            log.exception("warm-up failed")
+            log.exception("loading the index and the model failed")
     thread = threading.Thread(target=run, name="warm-up", daemon=True)
     thread.start()
     return thread

@@ -125,12 +125,11 @@ def cards_html(answer: Answer, reports: dict[str, Report] | None = None) -> str:
     return "".join(parts)
 
 
-def conversation_markdown(turns: list[dict], reports: dict[str, Report] | None = None) -> str:
+def conversation_markdown(answers: list[Answer], reports: dict[str, Report] | None = None) -> str:
     """The whole conversation: each question, what was searched, the answer, every passage and its notes."""
     reports = reports or {}
     lines = ["# Conversation with the policy reports assistant", ""]
-    for n, turn in enumerate(turns, start=1):
-        answer = Answer.model_validate(turn)
+    for n, answer in enumerate(answers, start=1):
         lines += [f"## {n}. {answer.query}", "", f"Searched: {answer.resolved_query}", "", answer.answer, ""]
         for hit in answer.passages:
             lines += [f"### [P{hit.rank}] {hit.source.title}" + (f" — {hit.source.section}" if hit.source.section else ""),
@@ -142,5 +141,6 @@ def conversation_markdown(turns: list[dict], reports: dict[str, Report] | None =
     return "\n".join(lines)
 
 
-def answer_json(turn: dict) -> str:
-    return json.dumps(turn, ensure_ascii=False, indent=1)
+def answer_json(answer: Answer) -> str:
+    """The "Answer as JSON" export: exactly what `assistant ask --json` prints, indented."""
+    return json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=1)

@@ -1,55 +1,24 @@
 """The web chat's "Sources" tab: the reports served, a file upload and a rebuild button with a live
-progress bar. Admin actions (upload, rebuild) ask for ASSISTANT_ADMIN_PASSWORD when one is set, and
-are off when the app listens beyond this machine without one."""
+progress bar. Who may use them is the library's rule (assistant.admin); what they do is the library's
+verbs (api.add, api.build, api.remove); this file reads the form and renders the results. Two admin
+actions at once are refused by the index's build lock, as for the CLI."""
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from assistant.api import Assistant
-from assistant.corpus import FORMATS, MAX_UPLOAD_BYTES, add_report
+from assistant import api
+from assistant.api import Assistant, admin_state, check_password
 from assistant.errors import UserError
-from assistant.index.build import build_index
 from assistant.settings import Settings
+from ui.text import build_line, skipped_lines
 
 log = logging.getLogger(__name__)
 COLUMNS = ["id", "title", "publisher", "year", "period", "file", "passages", "notes", "inferred"]
-_building = threading.Lock()
-
-
-def is_local(host: str) -> bool:
-    if host in ("localhost", ""):
-        return host == "localhost"
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def admin_state(settings: Settings) -> tuple[bool, str]:
-    """(admin actions allowed, why not / how)."""
-    if settings.admin_password is not None:
-        return True, "Admin actions need the admin password."
-    if is_local(settings.host):
-        return True, "The app listens on this machine only: admin actions need no password."
-    return False, ("Admin actions are off: the app listens beyond this machine and no "
-                   "ASSISTANT_ADMIN_PASSWORD is set.")
-
-
-def check_password(settings: Settings, given: str | None) -> None:
-    allowed, why = admin_state(settings)
-    if not allowed:
-        raise UserError(why)
-    if settings.admin_password is not None and not hmac.compare_digest(
-            (given or "").encode(), settings.admin_password.get_secret_value().encode()):
-        raise UserError("wrong admin password")
 
 
 def report_rows(assistant: Assistant) -> list[list[Any]]:
@@ -64,7 +33,7 @@ def report_rows(assistant: Assistant) -> list[list[Any]]:
     for r in index.reports.values():
         period = f"{r.period_start or '?'}-{r.period_end or '?'}" if (r.period_start or r.period_end) else ""
         rows.append([r.id, r.title, r.publisher or "", r.year or "", period, r.file, counts.get(r.id, 0),
-                     len(index.documents.get(r.id, {}).get("notes", [])), ", ".join(r.inferred)])
+                     len(doc.notes) if (doc := index.documents.get(r.id)) else 0, ", ".join(r.inferred)])
     return rows
 
 
@@ -84,61 +53,45 @@ def _optional_int(value: Any, field: str) -> int | None:
         raise UserError(f"{field} must be a year such as 2024") from None
 
 
+def _built(summary: Any) -> str:
+    return build_line(summary) + "." + "".join("\n" + line for line in skipped_lines(summary, "- ", names=True))
+
+
 def rebuild(settings: Settings, password: str | None, on_progress=None) -> str:
     """Bring the index up to date (admin); returns the message shown under the button."""
     check_password(settings, password)
-    if not _building.acquire(blocking=False):
-        raise UserError("a rebuild is already running; wait for it to finish")
-    try:
-        summary = build_index(settings, progress=False, on_progress=on_progress)
-    finally:
-        _building.release()
-    skipped = "".join(f"\n- skipped {Path(s.path).name}: {s.reason}" for s in summary.skipped)
-    return (f"Index {summary.version}: {summary.reports} reports, {summary.passages} passages "
-            f"({summary.embedded} embedded, {summary.reused} reused, {summary.removed} removed) "
-            f"in {summary.seconds:.1f} s." if summary.changed else
-            f"Index {summary.version} is current; nothing to do.") + skipped
+    return _built(api.build(settings, on_progress=on_progress))
 
 
 def remove(settings: Settings, report_id: str | None, password: str | None, on_progress=None) -> str:
     """Take a report out of the corpus and the index in one new version (admin)."""
-    from assistant.index.remove import remove_report
-
     check_password(settings, password)
     if not report_id:
         raise UserError("choose the report to remove first")
-    if not _building.acquire(blocking=False):
-        raise UserError("a rebuild is already running; wait for it to finish")
-    try:
-        removal, summary = remove_report(settings, report_id, on_progress=on_progress)
-    finally:
-        _building.release()
-    return (f"Removed {removal.report} ({', '.join(removal.files) or 'no file'} moved to corpus/.removed/). "
-            f"Index {summary.version}: {summary.reports} reports, {summary.passages} passages.")
+    removed = api.remove(settings, report_id, on_progress=on_progress)
+    return (f"Removed {removed.report} ({', '.join(removed.files) or 'no file'} moved to corpus/.removed/). "
+            + _built(removed.build))
 
 
 def upload(settings: Settings, path: str | None, fields: dict[str, Any], password: str | None,
            on_progress=None) -> str:
-    """Add an uploaded report (type and size checked, name sanitised) and rebuild (admin)."""
+    """Add an uploaded report and rebuild (admin); the library checks its type and size and sanitises
+    its name."""
     check_password(settings, password)
     if not path:
         raise UserError("choose a file to upload first")
-    source = Path(path)
-    if source.suffix.lower() not in FORMATS:
-        raise UserError(f"'{source.name}': unsupported file type; use .txt, .md, .html or .pdf")
-    if source.stat().st_size > MAX_UPLOAD_BYTES:
-        raise UserError(f"'{source.name}' is over the {MAX_UPLOAD_BYTES // 2**20} MB limit")
     metadata = {"title": fields.get("title") or None, "publisher": fields.get("publisher") or None,
                 "year": _optional_int(fields.get("year"), "Year"),
                 "period_start": _optional_int(fields.get("period_start"), "Period start"),
                 "period_end": _optional_int(fields.get("period_end"), "Period end"), "url": fields.get("url") or None}
-    report = add_report(settings.corpus, source, metadata)
-    message = f"Added {report.file} as {report.id}. "
     try:
-        return message + rebuild(settings, password, on_progress)
-    except UserError as exc:
-        raise UserError(f"{message}The index was not rebuilt: {exc} Press \"Rebuild index\" to try again, or "
-                        f"remove {report.id} to undo the add.") from exc
+        added = api.add(settings, [Path(path)], metadata, on_progress=on_progress)
+    except api.AddedNotIndexed as exc:
+        report = exc.reports[0]
+        raise UserError(f"Added {report.file} as {report.id}. The index was not rebuilt: {exc.reason} Press "
+                        f"\"Rebuild index\" to try again, or remove {report.id} to undo the add.") from exc
+    report = added.reports[0]
+    return f"Added {report.file} as {report.id}. " + _built(added.build)
 
 
 def sources_tab(settings: Settings, assistant: Assistant, status: gr.Markdown, status_text) -> None:
@@ -179,7 +132,7 @@ def sources_tab(settings: Settings, assistant: Assistant, status: gr.Markdown, s
                                   elem_id="admin-password")
             with gr.Row():
                 file = gr.File(label="Report (.txt, .md, .html, .pdf; at most 50 MB)", file_count="single",
-                               file_types=sorted(FORMATS), type="filepath", elem_id="upload")
+                               file_types=api.file_types(), type="filepath", elem_id="upload")
                 with gr.Column():
                     title = gr.Textbox(label="Title (default: its first heading)")
                     publisher = gr.Textbox(label="Publisher")

@@ -24,10 +24,6 @@ log = logging.getLogger(__name__)
 _COMPACT_AT = 16
 
 
-def text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
 def _keys_digest(keys: list[str]) -> str:
     return hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest()
 

@@ -4,7 +4,9 @@ retrieval/dense.py)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from assistant.models import DenseInfo
 
 if TYPE_CHECKING:
     import faiss
@@ -14,7 +16,7 @@ K_FACTOR = 50  # pq: candidates re-scored exactly, per passage asked for
 
 
 def build(vectors: np.ndarray, approximate_above: int = 250_000, kind: str = "pq", m: int = 32,
-                ef_construction: int = 200, ef_search: int = 512) -> tuple[faiss.Index, dict[str, Any]]:
+                ef_construction: int = 200, ef_search: int = 512) -> tuple[faiss.Index, DenseInfo]:
     """Exact inner product while it is fast enough; from ``approximate_above`` vectors on, either
 
     - ``pq``: every vector scanned as a 96-byte product-quantized code (FAISS 4-bit fast scan), the best
@@ -29,12 +31,12 @@ def build(vectors: np.ndarray, approximate_above: int = 250_000, kind: str = "pq
     dim = vectors.shape[1]
     if len(vectors) < approximate_above:
         index = faiss.IndexFlatIP(dim)
-        info: dict[str, Any] = {"kind": "flat"}
+        info = DenseInfo(kind="flat")
     elif kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = ef_construction
         index.hnsw.efSearch = ef_search
-        info = {"kind": "hnsw", "m": m, "ef_construction": ef_construction, "ef_search": ef_search}
+        info = DenseInfo(kind="hnsw", m=m, ef_construction=ef_construction, ef_search=ef_search)
     elif kind == "pq":
         base = faiss.index_factory(dim, f"PQ{dim // 2}x4fs", faiss.METRIC_INNER_PRODUCT)
         index = faiss.IndexRefineFlat(base)
@@ -42,7 +44,7 @@ def build(vectors: np.ndarray, approximate_above: int = 250_000, kind: str = "pq
         rng = np.random.default_rng(0)
         sample = vectors if len(vectors) <= 100_000 else vectors[rng.choice(len(vectors), 100_000, replace=False)]
         index.train(sample)
-        info = {"kind": "pq", "codes": f"PQ{dim // 2}x4fs", "k_factor": K_FACTOR}
+        info = DenseInfo(kind="pq", codes=f"PQ{dim // 2}x4fs", k_factor=K_FACTOR)
     else:
         raise ValueError(f"unknown dense index kind {kind!r}")
     index.add(vectors)

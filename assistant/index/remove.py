@@ -17,12 +17,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.corpus import MANIFEST, discover, read_manifest
 from assistant.errors import UserError
 from assistant.hashing import sha256_file
 from assistant.index import store
-from assistant.index.build import BuildSummary, Progress, build_locked
+from assistant.index.build import build_locked
 from assistant.index.lock import BuildLock
+from assistant.ingest.corpus import MANIFEST, discover, read_manifest
+from assistant.ingest.pipeline import Progress
+from assistant.models import BuildSummary, ManifestEntry
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,15 +45,15 @@ def _find(settings: Settings, which: str) -> tuple[str, Path]:
     for report in manifest.values():
         if which in (report.id, report.file):
             return report.id, corpus / report.file
-    served = {}
+    served: dict[str, ManifestEntry] = {}
     if store.exists(settings.index):
         try:
-            served = store.read(settings.index).manifest.get("reports", {})
+            served = store.read(settings.index).manifest.reports
         except UserError:
             served = {}
     for rid, entry in served.items():
-        if which in (rid, entry["file"]):
-            return rid, corpus / entry["file"]
+        if which in (rid, entry.file):
+            return rid, corpus / entry.file
     candidate = corpus / Path(which).name
     if candidate.is_file():
         return Path(which).stem, candidate
@@ -81,8 +83,8 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def remove_report(settings: Settings, which: str, progress: bool = False,
-                  on_progress: Progress | None = None) -> tuple[Removal, BuildSummary]:
+def remove_report(settings: Settings, which: str, on_progress: Progress | None = None
+                  ) -> tuple[Removal, BuildSummary]:
     """Take report ``which`` (id or file name) out: file, manifest entry and passages, in one new version."""
     corpus = settings.corpus
     with BuildLock(settings.index):
@@ -111,7 +113,7 @@ def remove_report(settings: Settings, which: str, progress: bool = False,
                 shutil.move(target, trash / target.name)
                 removal.files.append(target.name)
                 removal.moved_to.append(str(trash / target.name))
-            summary = build_locked(settings, progress=progress, on_progress=on_progress, exclude={rid})
+            summary = build_locked(settings, on_progress=on_progress, exclude={rid})
         except BaseException as exc:  # put everything back: the served version was never changed
             for original, now in reversed(moved):
                 shutil.move(now, original)

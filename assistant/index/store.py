@@ -17,7 +17,7 @@ A build writes a new version in a temporary folder, reads it back and checks it 
 probe search finds its own passage), renames it into place and only then points CURRENT at it. A
 build killed at any moment leaves the previous version serving. A version whose files were damaged
 afterwards (truncated, overwritten, bit rot) fails its checksums when read and is refused by name;
-the assistant then serves the newest version that still reads (see api.Assistant.index). The previous version is kept for
+the assistant then serves the newest version that still reads (see session.Assistant.index). The previous version is kept for
 `assistant index rollback`; older ones are pruned.
 """
 
@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import UserError
 from assistant.hashing import sha256_file
-from assistant.models import Passage, Report
+from assistant.models import DocumentInfo, IndexMeta, Manifest, Passage, Report
 from assistant.index import dense as dense_part, lexical
 from assistant.index.metadata import MetadataIndex
 
@@ -56,13 +56,13 @@ _VERSION = re.compile(r"^v(\d{4,})$")
 
 @dataclass
 class IndexData:
-    meta: dict[str, Any]
+    meta: IndexMeta
     reports: dict[str, Report]
     passages: list[Passage]
     dense: faiss.Index
-    documents: dict[str, dict[str, Any]]  # per report: note table, orphans, warnings, furniture
+    documents: dict[str, DocumentInfo]  # per report: note table, orphans, warnings, furniture
     lexical: Any  # the bm25s index
-    manifest: dict[str, Any] = field(default_factory=dict)
+    manifest: Manifest = field(default_factory=Manifest)
     version: str = ""
 
     @property
@@ -123,10 +123,17 @@ def _point_current(index_dir: Path, version: str) -> None:
     _fsync_dir(index_dir)
 
 
-def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages: list[Passage],
-          vectors: np.ndarray, documents: dict[str, dict[str, Any]], manifest: dict[str, Any],
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1)
+
+
+def write(index_dir: Path, meta: IndexMeta, reports: list[Report], passages: list[Passage],
+          vectors: np.ndarray, documents: dict[str, DocumentInfo], manifest: Manifest,
           approximate_above: int = 250_000, approximate_index: str = "pq") -> str:
-    """Write a new version, check it, switch to it, prune old ones; returns the new version's name."""
+    """Write a new version, check it, switch to it, prune old ones; returns the new version's name.
+
+    ``meta`` says what built it (model, splitter, built_at); its dense info, format, version and
+    counts are set here."""
     if len(passages) != vectors.shape[0]:
         raise ValueError("one vector per passage is required")
     _check_unique(reports, passages)
@@ -142,18 +149,18 @@ def write(index_dir: Path, meta: dict[str, Any], reports: list[Report], passages
         writing = LEXICAL + "/"
         lexical.save(lexical.build(passages), staging / LEXICAL)
         for writing, text in ((PASSAGES, lambda: "".join(p.model_dump_json() + "\n" for p in passages)),
-                              (REPORTS, lambda: json.dumps([r.model_dump() for r in reports], ensure_ascii=False,
-                                                           indent=1)),
-                              (DOCUMENTS, lambda: json.dumps(documents, ensure_ascii=False, indent=1)),
-                              (MANIFEST, lambda: json.dumps(manifest, ensure_ascii=False, indent=1))):
+                              (REPORTS, lambda: _json([r.model_dump() for r in reports])),
+                              (DOCUMENTS, lambda: _json({rid: d.model_dump(mode="json")
+                                                         for rid, d in documents.items()})),
+                              (MANIFEST, lambda: _json(manifest.model_dump(mode="json")))):
             _write_file(staging / writing, text())
         writing = DENSE
         dense, dense_info = dense_part.build(vectors, approximate_above, approximate_index)
         dense_part.save(dense, staging / DENSE)
-        meta = {**meta, "dense": dense_info, "format": FORMAT_VERSION, "version": version, "passages": len(passages),
-                "reports": len(reports)}
+        meta = meta.model_copy(update={"dense": dense_info, "format": FORMAT_VERSION, "version": version,
+                                       "passages": len(passages), "reports": len(reports)})
         writing = META
-        _write_file(staging / META, json.dumps(meta, ensure_ascii=False, indent=1))
+        _write_file(staging / META, _json(meta.model_dump(mode="json")))
         writing = CHECKSUMS
         _write_file(staging / CHECKSUMS, json.dumps(checksums(staging), indent=1))
         _fsync_dir(staging)
@@ -272,29 +279,32 @@ def _read_folder(folder: Path, check: bool = True) -> IndexData:
     if check:
         check_files(folder)
     try:
-        meta = json.loads((folder / META).read_text(encoding="utf-8"))
-        if meta.get("format") not in _READABLE_FORMATS:
-            raise UserError(f"index in {folder} has format {meta.get('format')}, this version reads "
+        raw = json.loads((folder / META).read_text(encoding="utf-8"))
+        found = raw.get("format") if isinstance(raw, dict) else None
+        if found not in _READABLE_FORMATS:
+            raise UserError(f"index in {folder} has format {found}, this version reads "
                             f"{FORMAT_VERSION}; rebuild it with `assistant index --full`")
+        meta = IndexMeta.model_validate(raw)
         reports = [Report(**r) for r in json.loads((folder / REPORTS).read_text(encoding="utf-8"))]
         with (folder / PASSAGES).open(encoding="utf-8") as fh:
             passages = [Passage.model_validate_json(line) for line in fh if line.strip()]
         dense = dense_part.load(folder / DENSE)
-        documents = json.loads((folder / DOCUMENTS).read_text(encoding="utf-8"))
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        documents = {rid: DocumentInfo.model_validate(d)
+                     for rid, d in json.loads((folder / DOCUMENTS).read_text(encoding="utf-8")).items()}
+        manifest = Manifest.model_validate_json((folder / MANIFEST).read_bytes())
         bm25 = lexical.load(folder / LEXICAL)
     except UserError:
         raise
-    except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError, AttributeError) as exc:
         raise UserError(f"index in {folder} cannot be read ({exc.__class__.__name__}: {exc}); "
                         "roll back with `assistant index rollback` or rebuild with `assistant index --full`") from exc
-    counts = (meta.get("passages"), len(passages), dense.ntotal, bm25.scores["num_docs"])
-    if len(set(counts)) != 1 or meta.get("reports") != len(reports):
+    counts = (meta.passages, len(passages), dense.ntotal, bm25.scores["num_docs"])
+    if len(set(counts)) != 1 or meta.reports != len(reports):
         raise UserError(f"index in {folder} is incomplete (meta {counts[0]}, passages {counts[1]}, vectors "
                         f"{counts[2]}, bm25 {counts[3]}); roll back with `assistant index rollback` or rebuild "
                         "with `assistant index --full`")
     return IndexData(meta=meta, reports={r.id: r for r in reports}, passages=passages, dense=dense,
-                     documents=documents, lexical=bm25, manifest=manifest, version=meta.get("version", folder.name))
+                     documents=documents, lexical=bm25, manifest=manifest, version=meta.version or folder.name)
 
 
 def read(index_dir: Path, version: str | None = None) -> IndexData:

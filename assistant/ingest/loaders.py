@@ -6,7 +6,7 @@ from pathlib import Path
 
 from assistant.errors import SourceError
 
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = 50 * 1024 * 1024  # the largest report file read, added or uploaded (the one limit)
 
 
 def load_text(path: Path, fmt: str) -> str:

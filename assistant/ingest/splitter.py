@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -70,6 +70,11 @@ class PassageSplitter:
         # Token counts of the texts seen while one report is split: the same text is asked for more than
         # once (a block's fit, then its passage's size; LangChain measures each piece two or three times).
         self._memo: dict[str, int] | None = None
+
+    def identity(self) -> dict[str, object]:
+        """What an index records as its splitter (meta.json "splitter"): passages are only reused by a
+        build that splits the same way."""
+        return {"version": SPLITTER_VERSION, **asdict(self.config)}
 
     def _count(self, text: str) -> int:
         memo = self._memo

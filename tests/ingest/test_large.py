@@ -90,7 +90,7 @@ def test_progress_is_reported_by_block_and_changes_nothing():
 @pytest.mark.slow
 def test_long_text_counted_in_pieces_as_in_one_piece_and_passages_fit_the_model():
     from assistant.embedding import Embedder
-    from assistant.index.build import make_splitter
+    from assistant.ingest.pipeline import make_splitter
     from assistant.ingest.splitter import PassageSplitter, TokenCounter
     from assistant.settings import Settings
 

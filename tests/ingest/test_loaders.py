@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import main
+from ui.cli import main
 from assistant.errors import SourceError
 from assistant.ingest.document import parse_text
 from assistant.ingest.footnotes import take_placeholders

@@ -20,14 +20,14 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.api import Assistant
-from assistant.cli import main
-from assistant.corpus import add_report, read_manifest
+from ui.cli import main
 from assistant.errors import UserError
 from assistant.index import store
-from assistant.index.build import BuildSummary, build_index
+from assistant.index.build import build_index
 from assistant.index.lock import BuildLock
 from assistant.index.status import index_status
-from assistant.models import Passage
+from assistant.ingest.corpus import add_report, read_manifest
+from assistant.models import BuildSummary, IndexStatus, Passage
 from assistant.settings import Settings
 from tests.conftest import CORPUS, ROOT
 from tests.reliability.record import assert_documented
@@ -57,19 +57,19 @@ def _names(items) -> set[tuple[str, str]]:
              i["reason"] if isinstance(i, dict) else i.reason) for i in items}
 
 
-def agree(settings: Settings, summary: dict | BuildSummary) -> dict:
+def agree(settings: Settings, summary: dict | BuildSummary) -> IndexStatus:
     """The build's summary, `index status` and the served version say the same thing."""
     summary = summary if isinstance(summary, dict) else summary.model_dump(mode="json")
     status = index_status(settings)
     served = store.read(settings.index)
     ids = [p.chunk_id for p in served.passages]
     assert len(ids) == len(set(ids)), "a passage id twice in the served index"
-    assert summary["reports"] == len(served.reports) == status["reports"]
-    assert summary["passages"] == len(served.passages) == status["passages"] == served.dense.ntotal
-    assert summary["version"] == served.version == status["version"]
-    assert {d["id"] for d in summary["details"]} == set(served.reports) == {r["id"] for r in status["indexed"]}
-    assert _names(summary["skipped"]) == _names(status["skipped"]) | _names(status["copies"])
-    assert status["current"], status
+    assert summary["reports"] == len(served.reports) == status.reports
+    assert summary["passages"] == len(served.passages) == status.passages == served.dense.ntotal
+    assert summary["version"] == served.version == status.version
+    assert {d["id"] for d in summary["details"]} == set(served.reports) == {r.id for r in status.indexed}
+    assert _names(summary["skipped"]) == _names(status.skipped) | _names(status.copies)
+    assert status.current, status
     return status
 
 
@@ -92,7 +92,7 @@ def test_a_report_present_twice_is_indexed_once_and_builds_stay_put(corpus_index
     assert [(Path(c["path"]).name, c["same_as"]) for c in copies] == [(COPY, ORIGINAL)]
     assert copies[0]["reason"] == f"same content as {ORIGINAL} (report euaa-ar-2024); not indexed"
     status = agree(settings, runs[-1])
-    assert [Path(c["path"]).name for c in status["copies"]] == [COPY]
+    assert [Path(c.path).name for c in status.copies] == [COPY]
     code, out, _ = _cli(corpus, index, "index", "status")
     assert f"copy: {COPY}: same content as {ORIGINAL}" in out and "The index is current." in out
     answer = Assistant(settings).ask(QUESTION)
@@ -136,7 +136,7 @@ def test_new_files_never_take_the_id_of_a_report_already_indexed(corpus_index):
 def test_a_version_holding_a_passage_twice_is_refused_at_write_time(corpus_index, tmp_path):
     corpus, index = corpus_index
     settings = Settings(corpus=corpus, index=index)
-    build_index(settings, progress=False)
+    build_index(settings)
     data = store.read(index)
     before = store.current_version(index)
     vectors = data.dense.reconstruct_n(0, data.dense.ntotal)
@@ -158,7 +158,7 @@ def test_a_version_holding_a_passage_twice_is_refused_at_write_time(corpus_index
                                        f"mornings, a crèche for the children of those attending, and a desk "
                                        f"where employers of the region could post vacancies open to people "
                                        f"under international protection.\n\n{repeated}\n", encoding="utf-8")
-    summary = build_index(settings, progress=False)
+    summary = build_index(settings)
     repeats = [p for p in store.read(index).passages if p.source == "repeats"]
     assert sum(p.text == repeated for p in repeats) == 2
     assert len({p.chunk_id for p in repeats}) == len(repeats)
@@ -171,7 +171,7 @@ def test_an_index_written_with_a_passage_twice_before_the_check_is_repaired_by_t
     """Indexes multiplied by the old bug are still on users' disks: the next build re-splits everything."""
     corpus, index = corpus_index
     settings = Settings(corpus=corpus, index=index)
-    build_index(settings, progress=False)
+    build_index(settings)
     data = store.read(index)
     vectors = data.dense.reconstruct_n(0, data.dense.ntotal)
     import numpy as np
@@ -181,7 +181,7 @@ def test_an_index_written_with_a_passage_twice_before_the_check_is_repaired_by_t
                 np.vstack([vectors, vectors[:8]]), data.documents, data.manifest)
     monkeypatch.undo()
     assert len(store.read(index).passages) == len(data.passages) + 8
-    summary = build_index(settings, progress=False)
+    summary = build_index(settings)
     assert summary.changed and summary.passages == len(data.passages) and summary.embedded == 0
     agree(settings, summary)
 
@@ -193,7 +193,7 @@ def test_every_route_leaves_summary_status_and_served_index_in_agreement(corpus_
     corpus, index = corpus_index
     settings = Settings(corpus=corpus, index=index)
     routes = []
-    agree(settings, build_index(settings, progress=False))  # drop-in: the corpus as it is
+    agree(settings, build_index(settings))  # drop-in: the corpus as it is
     routes.append("first build")
     (corpus / "dropped.txt").write_text("# Dropped\n\nIn 2024 Lisbon opened a shelter for 80 refugees.\n",
                                         encoding="utf-8")
@@ -215,12 +215,12 @@ def test_every_route_leaves_summary_status_and_served_index_in_agreement(corpus_
     uploaded.write_text("Greece opened a reception centre for unaccompanied children in 2023.\n", encoding="utf-8")
     message = upload(settings, str(uploaded), {"year": "2023"}, None)
     assert "Added Ελλάδα.txt as ellada" in message, message
-    summary = build_index(settings, progress=False)
+    summary = build_index(settings)
     assert not summary.changed  # the upload's own rebuild already served it
     agree(settings, summary)
     routes.append("upload in the web chat")
     assert "Removed ellada" in ui_remove(settings, "ellada", None)
-    agree(settings, build_index(settings, progress=False))
+    agree(settings, build_index(settings))
     routes.append("remove in the web chat")
     removed = _index_json(corpus, index, "remove", "dropped")
     assert removed["removal"]["files"] == ["dropped.txt"] and removed["removed_reports"] == ["dropped"]
@@ -229,7 +229,7 @@ def test_every_route_leaves_summary_status_and_served_index_in_agreement(corpus_
     code, out, err = _cli(corpus, index, "index", "rollback")
     assert code == 0, err
     status = index_status(settings)  # the rolled-back version still holds "dropped": the build would remove it
-    assert not status["current"] and status["removed"] == ["dropped.txt"], status
+    assert not status.current and status.removed == ["dropped.txt"], status
     after = _index_json(corpus, index)
     assert after["removed_reports"] == ["dropped"]
     agree(settings, after)
@@ -245,7 +245,7 @@ def test_every_route_leaves_summary_status_and_served_index_in_agreement(corpus_
 def test_index_remove_takes_a_report_out_in_one_version_or_not_at_all(corpus_index, monkeypatch):
     corpus, index = corpus_index
     settings = Settings(corpus=corpus, index=index)
-    build_index(settings, progress=False)
+    build_index(settings)
     manifest = (corpus / "sources.toml").read_bytes()
     served = store.current_version(index)
     trials = {"failed build": 0, "interrupted": 0}
@@ -291,7 +291,7 @@ def test_index_remove_takes_a_report_out_in_one_version_or_not_at_all(corpus_ind
 
 def test_an_add_whose_build_fails_or_is_interrupted_says_how_to_undo_it(corpus_index, tmp_path, monkeypatch):
     corpus, index = corpus_index
-    build_index(Settings(corpus=corpus, index=index), progress=False)
+    build_index(Settings(corpus=corpus, index=index))
     import assistant.index.build as build_module
 
     tried = 0
@@ -320,11 +320,11 @@ def _generated(folder: Path, docs: int, paragraphs: int) -> None:
 
 def test_ctrl_c_during_a_build_leaves_the_served_index_and_the_next_build_resumes(corpus_index, tmp_path):
     corpus, index = corpus_index
-    build_index(Settings(corpus=corpus, index=index), progress=False)
+    build_index(Settings(corpus=corpus, index=index))
     served = store.current_version(index)
     before = {p.name: p.read_bytes() for p in (index / "versions" / served).rglob("*") if p.is_file()}
     _generated(corpus, 12, 60)
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "index", "--corpus", str(corpus), "--index",
+    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "index", "--corpus", str(corpus), "--index",
                              str(index)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen = ""
     deadline = time.monotonic() + 240
@@ -339,7 +339,7 @@ def test_ctrl_c_during_a_build_leaves_the_served_index_and_the_next_build_resume
     assert f"interrupted; the index being served ({served}) is unchanged" in err and "Traceback" not in err
     assert store.current_version(index) == served and not list((index / "versions").glob(".tmp-*"))
     assert {p.name: p.read_bytes() for p in (index / "versions" / served).rglob("*") if p.is_file()} == before
-    summary = build_index(Settings(corpus=corpus, index=index), progress=False)
+    summary = build_index(Settings(corpus=corpus, index=index))
     assert summary.changed and 0 < summary.embedded < summary.passages - len(store.read(index, served).passages)
     agree(Settings(corpus=corpus, index=index), summary)
     assert_documented("Ctrl-C (SIGINT) during the embed stage of `assistant index`", "1",
@@ -359,18 +359,18 @@ def test_a_report_over_the_passage_limit_is_refused_by_name_with_an_estimate(cor
     assert "skipped" in line and "over the limit of 20 a report (setting max_report_passages, env " \
         "ASSISTANT_MAX_REPORT_PASSAGES); embedding it would take about" in line and "on this machine" in line
     settings = Settings(corpus=corpus, index=index, max_report_passages=20)
-    import assistant.index.build as build_module
+    import assistant.ingest.pipeline as pipeline_module
 
     loaded = []
-    real_load = build_module.load_text
-    monkeypatch.setattr(build_module, "load_text", lambda path, fmt: loaded.append(path.name) or real_load(path, fmt))
-    again = build_index(settings, progress=False)  # known: skipped again without being read or split again
+    real_load = pipeline_module.load_text
+    monkeypatch.setattr(pipeline_module, "load_text", lambda path, fmt: loaded.append(path.name) or real_load(path, fmt))
+    again = build_index(settings)  # known: skipped again without being read or split again
     assert f"huge{big.suffix}" not in loaded
     monkeypatch.undo()
     assert not again.changed and any(f"huge{big.suffix}" in s.path for s in again.skipped)
     agree(settings, again)
     assert "huge" not in store.read(index).reports
-    bigger = build_index(Settings(corpus=corpus, index=index), progress=False)  # the default limit admits it
+    bigger = build_index(Settings(corpus=corpus, index=index))  # the default limit admits it
     assert "huge" in {d.id for d in bigger.details} and bigger.passages > again.passages + 20
     assert_documented("A report over the passage limit (setting max_report_passages)", "3 builds",
                       "skipped by name with its passage count, the estimated embedding time and the setting; "
@@ -378,11 +378,11 @@ def test_a_report_over_the_passage_limit_is_refused_by_name_with_an_estimate(cor
 
 
 def test_leftovers_links_folders_and_unreadable_files_are_handled_by_name(corpus_index, monkeypatch):
-    from assistant.cli import _remove_staging
+    from assistant.api import remove_staging as _remove_staging
 
     corpus, index = corpus_index
     settings = Settings(corpus=corpus, index=index)
-    build_index(settings, progress=False)
+    build_index(settings)
     stale = index / "versions" / ".tmp-v0042-999"
     stale.mkdir()
     (stale / "passages.jsonl").write_text("half\n")
@@ -404,7 +404,7 @@ def test_leftovers_links_folders_and_unreadable_files_are_handled_by_name(corpus
             raise PermissionError(13, "Permission denied")
         return real_open(self, *args, **kwargs)
     monkeypatch.setattr(Path, "open", deny)  # the tests run as root here, whom chmod does not stop
-    summary = build_index(settings, progress=False)
+    summary = build_index(settings)
     assert not stale.exists()  # and at the start of a build
     reasons = {Path(s.path).name: s.reason for s in summary.skipped}
     assert "points back to itself" in reasons["loop.txt"]
@@ -414,7 +414,7 @@ def test_leftovers_links_folders_and_unreadable_files_are_handled_by_name(corpus
     assert "Permission denied" in reasons["locked.txt"] and "permissions" in reasons["locked.txt"]
     agree(settings, summary)
     monkeypatch.undo()
-    run = subprocess.run([sys.executable, "-m", "assistant.cli", "index", "--corpus", str(corpus), "--index",
+    run = subprocess.run([sys.executable, "-m", "ui.cli", "index", "--corpus", str(corpus), "--index",
                           str(index), "--full", "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "DEBUG" not in run.stderr, run.stderr

@@ -19,9 +19,10 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.errors import UserError
+from assistant.hashing import text_key
 from assistant.index import store
 from assistant.index.build import build_index
-from assistant.index.cache import EmbeddingCache, text_key
+from assistant.index.cache import EmbeddingCache
 from assistant.settings import Settings
 from tests.conftest import CORPUS, ROOT
 from tests.reliability.record import assert_documented
@@ -43,7 +44,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 
 def _subprocess_build(corpus: Path, index: Path, **popen) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "assistant.cli", "index", "--corpus", str(corpus), "--index",
+    return subprocess.Popen([sys.executable, "-m", "ui.cli", "index", "--corpus", str(corpus), "--index",
                              str(index)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **popen)
 
 
@@ -53,9 +54,9 @@ def two_versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("faults")
     corpus, index = root / "corpus", root / "index"
     shutil.copytree(CORPUS, corpus)
-    build_index(Settings(corpus=corpus, index=index), progress=False)
+    build_index(Settings(corpus=corpus, index=index))
     _append(corpus, "In 2024 the partnership opened a helpdesk for refugee entrepreneurs in Aarhus.")
-    assert build_index(Settings(corpus=corpus, index=index), progress=False).version == "v0002"
+    assert build_index(Settings(corpus=corpus, index=index)).version == "v0002"
     return corpus, index
 
 
@@ -134,7 +135,7 @@ def test_damaged_embedding_cache_costs_re_embedding_never_a_wrong_vector(two_ver
             shutil.copytree(corpus, work / "corpus")
             _damages(work / "index" / shard.relative_to(index))[damage]()
             _append(work / "corpus", f"Trial {trials}: a new paragraph about language courses in Tartu.")
-            summary = build_index(Settings(corpus=work / "corpus", index=work / "index"), progress=False)
+            summary = build_index(Settings(corpus=work / "corpus", index=work / "index"))
             new, old = store.read(work / "index"), store.read(index)
             kept = set().union(*(json.loads(other.read_text())["keys"] for other in shards
                                  if other.suffix == ".json" and other.stem != shard.stem))  # shards left whole
@@ -194,7 +195,7 @@ def test_builds_killed_at_random_points_leave_a_complete_index_and_the_next_buil
         assert has_sentence == (served.version != before), seed  # the new text only in the new version
         outcomes["new" if has_sentence else "old"] += 1
         assert Assistant(Settings(index=index)).ask(QUESTION).passages, seed
-        summary = build_index(Settings(corpus=corpus, index=index), progress=False)  # the next build succeeds
+        summary = build_index(Settings(corpus=corpus, index=index))  # the next build succeeds
         assert any(sentence in p.text for p in store.read(index).passages), seed
         assert not list((index / "versions").glob(".tmp-*")), seed
         assert summary.version == store.current_version(index)
@@ -232,7 +233,7 @@ def test_disk_full_during_a_build_loses_nothing_that_was_serving(two_versions, t
         assert Assistant(Settings(index=index)).ask(QUESTION).passages
     print("\n".join(failed_in))
     assert len(set(failed_in)) == len(FSIZE_LIMITS_KB)  # each limit stopped a different write
-    summary = build_index(Settings(corpus=corpus, index=index), progress=False)
+    summary = build_index(Settings(corpus=corpus, index=index))
     assert summary.changed and summary.version != serving
     n = len(FSIZE_LIMITS_KB)
     assert_documented("Disk full during a build (file-size limit of "

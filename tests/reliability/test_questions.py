@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from assistant.api import MAX_QUESTION_CHARS, Assistant
-from assistant.cli import main
+from ui.cli import main
 from assistant.errors import UserError
 from assistant.retrieval.normalize import EMPTY_QUESTION, k_message, normalize_text
 from assistant.settings import MAX_K, Settings

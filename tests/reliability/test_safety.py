@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import MAX_UPLOAD_BYTES, add_report, read_manifest
 from assistant.errors import UserError
+from assistant.ingest.corpus import add_report, read_manifest
+from assistant.ingest.loaders import MAX_BYTES as MAX_UPLOAD_BYTES
 from assistant.settings import Settings
 from tests.reliability.record import assert_documented
 from ui.sources import upload

@@ -1,5 +1,5 @@
 """What a build will do with each file of the corpus: the one rule that `assistant index` and
-`assistant index status` both follow, so they never disagree.
+`assistant index status` both follow, so they never disagree (status only reports a plan).
 
 Each report file is hashed. Files with identical content are one report: the copy kept is the one
 the manifest describes, else the one the served version indexed, else the first by name; the others
@@ -8,7 +8,8 @@ nothing parsed) when its content and metadata are unchanged since the served ver
 or, for a renamed file, by content. A file the last build could not use, unchanged since, is known
 to be skipped (its reason kept in ``index/skipped.json``). Report ids never collide: a file the
 manifest does not describe keeps the id it was indexed under, and a new one gets an id no other
-report of the corpus or the served version holds.
+report of the corpus or the served version holds. Each planned file names the served report it
+continues, if any; the served reports no file continues are dropped by the next build.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from assistant.corpus import CorpusFile, discover
 from assistant.hashing import sha256_file
-from assistant.models import Report, Skipped
+from assistant.ingest.corpus import CorpusFile, discover
+from assistant.models import Manifest, ManifestEntry, Report, Skipped
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,6 +37,7 @@ class PlannedFile:
     reuse: Report | None = None  # unchanged since the served version: its passages are kept under this report
     reserved_id: str | None = None  # not in the manifest: the id it was indexed under before
     known_skip: str | None = None  # the last build could not use this very content, for this reason
+    continues: str | None = None  # the served report this file is (kept, renamed or modified), if any
 
 
 @dataclass
@@ -46,13 +46,10 @@ class CorpusPlan:
     copies: list[Skipped] = field(default_factory=list)  # same content as a kept file: not indexed
     skipped: list[Skipped] = field(default_factory=list)  # cannot be used (unreadable, unsupported, missing)
     reserved: set[str] = field(default_factory=set)  # report ids taken before anything is inferred
+    dropped: list[str] = field(default_factory=list)  # served report ids no file continues: the build drops them
 
     def copy_reason(self, kept: PlannedFile, report_id: str | None) -> str:
         return f"same content as {kept.path.name}" + (f" (report {report_id})" if report_id else "") + "; not indexed"
-
-
-def _entries(previous_manifest: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    return dict((previous_manifest or {}).get("reports", {}))
 
 
 def skip_rules(settings: Settings) -> str:
@@ -90,7 +87,7 @@ def write_skipped(index_dir: Path, skipped: list[Skipped], hashes: dict[str, str
         log.warning("could not record the skipped files in %s (%s)", index_dir / SKIPPED, exc)
 
 
-def plan(corpus: Path, previous_manifest: dict[str, Any] | None, known_skips: dict[str, dict[str, str]]
+def plan(corpus: Path, previous_manifest: Manifest | None, known_skips: dict[str, dict[str, str]]
          | None = None, exclude: set[str] | None = None) -> CorpusPlan:
     """Decide, for every file of ``corpus``, what the next build does with it (see the module docstring).
 
@@ -105,11 +102,11 @@ def plan(corpus: Path, previous_manifest: dict[str, Any] | None, known_skips: di
         except OSError as exc:
             out.skipped.append(Skipped(path=str(f.path), reason=f"cannot be read ({exc.strerror or exc}); "
                                        "check the file's permissions"))
-    entries = _entries(previous_manifest)
-    by_name = {e["file"]: (rid, e) for rid, e in entries.items()}
-    by_sha: dict[str, tuple[str, dict]] = {}
+    entries = previous_manifest.reports if previous_manifest is not None else {}
+    by_name = {e.file: (rid, e) for rid, e in entries.items()}
+    by_sha: dict[str, tuple[str, ManifestEntry]] = {}
     for rid, e in sorted(entries.items()):
-        by_sha.setdefault(e["sha256"], (rid, e))
+        by_sha.setdefault(e.sha256, (rid, e))
 
     # one file per content: the manifest's, else the one indexed before, else the first by name
     groups: dict[str, list[tuple[CorpusFile, str]]] = {}
@@ -131,17 +128,17 @@ def plan(corpus: Path, previous_manifest: dict[str, Any] | None, known_skips: di
         if f.report is not None and f.report.id in (exclude or set()):
             continue
         old = by_name.get(f.path.name)
-        if old is None or old[1]["sha256"] != sha:  # renamed? the entry of the same content, if its file is gone
+        if old is None or old[1].sha256 != sha:  # renamed? the entry of the same content, if its file is gone
             moved = by_sha.get(sha)
-            if moved is not None and moved[0] not in claimed and moved[1]["file"] not in on_disk:
+            if moved is not None and moved[0] not in claimed and moved[1].file not in on_disk:
                 old = moved
         reuse = reserved = None
         if old is not None:
             rid, entry = old
             if rid in (exclude or set()):
                 continue
-            before = {**entry["metadata"], "file": f.path.name}
-            if previous_manifest is not None and entry["sha256"] == sha and (
+            before = {**entry.metadata, "file": f.path.name}
+            if previous_manifest is not None and entry.sha256 == sha and (
                     f.report is None and rid not in manifest_ids or f.report is not None
                     and before == f.report.model_dump()):
                 reuse = Report(**before)
@@ -151,9 +148,13 @@ def plan(corpus: Path, previous_manifest: dict[str, Any] | None, known_skips: di
                 claimed.add(rid)
         skip = (known_skips or {}).get(f.path.name)
         known = skip["reason"] if skip and skip.get("sha256") == sha and reuse is None else None
+        continues = None if known is not None else reuse.id if reuse is not None else (
+            by_name[f.path.name][0] if f.path.name in by_name else reserved)
         planned[f.path.name] = PlannedFile(path=f.path, sha256=sha, report=f.report, reuse=reuse,
-                                           reserved_id=reserved, known_skip=known)
+                                           reserved_id=reserved, known_skip=known, continues=continues)
     out.files = list(planned.values())
+    continued = {p.continues for p in out.files}
+    out.dropped = [rid for rid in entries if rid not in continued]
     out.reserved = manifest_ids | {p.reuse.id for p in out.files if p.reuse} | {
         p.reserved_id for p in out.files if p.reserved_id}
     kept_by_name = {p.path.name: p for p in out.files}

@@ -1,6 +1,8 @@
-"""The `assistant` command: a thin layer over the library API.
+"""The `assistant` command: a thin layer over the library API (assistant.api). Each command parses
+its flags, calls one library verb and renders the model it returns (ui/text.py holds the wording the
+web chat shares). Progress bars are drawn here, from the library's progress callback.
 
-User errors print one line (`error: ...`) and exit 2, never a traceback.
+User errors print one line (`error: ...`) and exit 2 (130 when interrupted), never a traceback.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import click
 from pydantic import ValidationError
 
 from assistant import __version__
-from assistant.errors import UserError
+from assistant.errors import Interrupted, UserError
 
 log = logging.getLogger("assistant")
 
@@ -32,7 +34,7 @@ def _settings(**overrides: Any):
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         if field == "k":  # the library's and the web API's message, word for word
-            from assistant.retrieval.normalize import k_message
+            from assistant.api import k_message
 
             raise UserError(k_message(first.get("input"))) from exc
         raise UserError(f"setting '{field}' (flag --{field.replace('_', '-')} or ASSISTANT_{field.upper()}): "
@@ -99,52 +101,36 @@ def index_cmd(ctx: click.Context, base: dict, chunk_tokens: int | None, full: bo
     _run_build(_settings(**base, chunk_tokens=chunk_tokens), full, as_json, quiet)
 
 
-class Interrupted(UserError):
-    exit_code = 130  # as a shell reports Ctrl-C
+def _bars(show: bool):
+    """Progress bars on stderr drawn from the library's callback; None when they are not wanted."""
+    if not show:
+        return None
+    from ui.progress import Bars
 
-
-def _interrupted(settings: Any) -> UserError:
-    from assistant.index import store
-
-    served = store.current_version(settings.index)
-    return Interrupted("interrupted; " + (f"the index being served ({served}) is unchanged" if served else
-                                        "no index was written") + ". What was embedded is kept in the cache: "
-                     "the next `assistant index` starts from there")
+    return Bars()
 
 
 def _run_build(settings: Any, full: bool, as_json: bool, quiet: bool) -> None:
-    from assistant.index.build import build_index
+    from assistant import api
 
+    bars = _bars(not (quiet or as_json))
     try:
-        summary = build_index(settings, progress=not (quiet or as_json), full=full)
-    except KeyboardInterrupt:
-        raise _interrupted(settings) from None
+        summary = api.build(settings, full=full, on_progress=bars)
+    finally:
+        if bars:
+            bars.close()
     _print_summary(summary, as_json)
 
 
 def _print_summary(summary: Any, as_json: bool) -> None:
+    from ui.text import build_details, build_line
+
     if as_json:
         click.echo(summary.model_dump_json())
         return
-    if not summary.changed:
-        click.echo(f"Index {summary.version} is current: {summary.reports} reports, {summary.passages} passages; "
-                   f"nothing to do ({summary.seconds:.2f} s)")
-    else:
-        click.echo(f"Index {summary.version}: {summary.reports} reports, {summary.passages} passages "
-                   f"({summary.embedded} embedded, {summary.reused} from the cache, {summary.removed} removed) "
-                   f"in {summary.seconds:.1f} s into {summary.index}")
-    for detail in summary.details:
-        inferred = ("; inferred (correct in sources.toml): " + ", ".join(
-            f"{k}={v!r}" for k, v in detail.inferred_values.items())) if detail.inferred else ""
-        state = "unchanged" if detail.reused else "parsed"
-        click.echo(f"  {detail.id}: {detail.passages} passages, {detail.notes} notes ({detail.note_form or 'none'}), "
-                   f"{state}{inferred}")
-        for warning in detail.warnings:
-            click.echo(f"    warning: {warning}")
-    for report in summary.removed_reports:
-        click.echo(f"  removed {report}")
-    for skipped in summary.skipped:
-        click.echo(f"  skipped {skipped.path}: {skipped.reason}")
+    click.echo(build_line(summary, where=True))
+    for line in build_details(summary):
+        click.echo(line)
 
 
 def _merged(ctx: click.Context, base: dict) -> dict:
@@ -159,12 +145,13 @@ def _merged(ctx: click.Context, base: dict) -> dict:
 @click.pass_context
 def status_cmd(ctx: click.Context, base: dict, as_json: bool) -> None:
     """What is indexed, what changed on disk since (added, modified, removed), and whether it is current."""
-    from assistant.index.status import index_status
+    from assistant import api
 
-    status = index_status(_settings(**_merged(ctx, base)))
+    status = api.status(_settings(**_merged(ctx, base)))
     if as_json:
-        click.echo(json.dumps(status, ensure_ascii=False))
+        click.echo(status.model_dump_json())
         return
+    status = status.model_dump(mode="json")
     if status["version"] is None:
         click.echo(f"No index in {status['index']}; build it with `assistant index`.")
     else:
@@ -208,30 +195,21 @@ def add_cmd(ctx: click.Context, base: dict, paths: tuple[Path, ...], report_id: 
       assistant index add ~/Downloads/report.pdf --title "Asylum Report 2025" --year 2025 --period-start 2024
       assistant index add a.md b.html
     """
-    from assistant.corpus import add_report
+    from assistant import api
 
     metadata = {"id": report_id, "title": title, "publisher": publisher, "year": year,
                 "period_start": period_start, "period_end": period_end, "url": url}
-    if len(paths) > 1 and any(v is not None for v in metadata.values()):
-        raise UserError("--id, --title, --year and the other metadata flags describe one report; add one PATH at a time")
     settings = _settings(**_merged(ctx, base), chunk_tokens=(ctx.obj or {}).get("chunk_tokens"))
-    added = []
-    for path in paths:
-        report = add_report(settings.corpus, path, metadata)
-        added.append(report.id)
-        if not as_json:
-            click.echo(f"Added {path} to {settings.corpus} as {report.file} (id {report.id})")
+    bars = _bars(not (quiet or as_json))
     try:
-        _run_build(settings, False, as_json, quiet)
-    except Exception as exc:  # a UserError or a bug: either way the report is added, not indexed
-        undo = " and ".join(f"`assistant index remove {rid}`" for rid in added)
-        message = str(exc) if isinstance(exc, UserError) else f"the build failed ({exc.__class__.__name__}: {exc})"
-        if not isinstance(exc, UserError):
-            log.debug("build failed", exc_info=True)
-        error = (Interrupted if isinstance(exc, Interrupted) else UserError)(
-            f"{message}. The report{'s are' if len(added) > 1 else ' is'} in the corpus but not in the index: run "
-            f"`assistant index` to try again, or {undo} to undo the add")
-        raise error from exc
+        added = api.add(settings, list(paths), metadata, on_progress=bars)
+    finally:
+        if bars:
+            bars.close()
+    if not as_json:
+        for path, report in zip(paths, added.reports):
+            click.echo(f"Added {path} to {settings.corpus} as {report.file} (id {report.id})")
+    _print_summary(added.build, as_json)
 
 
 @index_cmd.command("remove")
@@ -251,19 +229,21 @@ def remove_cmd(ctx: click.Context, base: dict, report: str, as_json: bool, quiet
       assistant index remove euaa-ar-2022
       assistant index remove "report (1).pdf"
     """
-    from assistant.index.remove import remove_report
+    from assistant import api
 
     settings = _settings(**_merged(ctx, base), chunk_tokens=(ctx.obj or {}).get("chunk_tokens"))
+    bars = _bars(not (quiet or as_json))
     try:
-        removal, summary = remove_report(settings, report, progress=not (quiet or as_json))
-    except KeyboardInterrupt:
-        raise Interrupted("interrupted; nothing was removed: the report is still in the corpus and the index") from None
+        removed = api.remove(settings, report, on_progress=bars)
+    finally:
+        if bars:
+            bars.close()
     if as_json:
-        click.echo(json.dumps({**summary.model_dump(mode="json"), "removal": removal.__dict__}, ensure_ascii=False))
+        click.echo(json.dumps(removed.as_json(), ensure_ascii=False))
         return
-    where = ", ".join(removal.moved_to) or "no file was left in the corpus"
-    click.echo(f"Removed report {removal.report}: {', '.join(removal.files) or '(no file)'} moved to {where}")
-    _print_summary(summary, False)
+    where = ", ".join(removed.moved_to) or "no file was left in the corpus"
+    click.echo(f"Removed report {removed.report}: {', '.join(removed.files) or '(no file)'} moved to {where}")
+    _print_summary(removed.build, False)
 
 
 @index_cmd.command("rollback")
@@ -271,13 +251,10 @@ def remove_cmd(ctx: click.Context, base: dict, report: str, as_json: bool, quiet
 @click.pass_context
 def rollback_cmd(ctx: click.Context, base: dict) -> None:
     """Serve the previous index version again (a running web chat switches on its next question)."""
-    from assistant.index import store
-    from assistant.index.lock import BuildLock
+    from assistant import api
 
-    settings = _settings(**_merged(ctx, base))
-    with BuildLock(settings.index):
-        before, after = store.rollback(settings.index)
-    click.echo(f"Rolled back the index from {before} to {after}.")
+    done = api.rollback(_settings(**_merged(ctx, base)))
+    click.echo(f"Rolled back the index from {done.before} to {done.after}.")
 
 
 def _fill(text: str, indent: str, width: int = 100) -> str:
@@ -326,10 +303,13 @@ def ask_cmd(base: dict, question: str, k: str | None, history: tuple[str, ...], 
       assistant ask "Which source reports the Naples centre?" --k 3 --json
     """
     from assistant.api import Assistant
-    from assistant.retrieval.normalize import check_k
+    from assistant.api import check_k
 
     settings = _settings(**base, k=None if k is None else check_k(k))  # the library's message for a bad k
-    answer = Assistant(settings).ask(question, list(history), k=settings.k)
+    session = Assistant(settings)
+    answer = session.ask(question, list(history), k=settings.k)
+    if session.notice:  # serving an older version than CURRENT names: say so, beside any --json output
+        click.echo(f"warning: {session.notice}", err=True)
     if as_json:
         click.echo(answer.model_dump_json())
     else:
@@ -348,24 +328,14 @@ def inspect_cmd(base: dict, as_json: bool, report: str | None) -> None:
       assistant inspect --json > passages.jsonl
       assistant inspect --report euaa-ar-2024
     """
-    from assistant.index import store
+    from assistant import api
 
-    data = store.read(_settings(**base).index)
-    if report and report not in data.reports:
-        raise UserError(f"no report '{report}' in the index; known: {', '.join(sorted(data.reports))}")
+    inspection = api.inspect(_settings(**base), report)
     if report and not as_json:
-        _print_report(data, report)
-    for passage in data.passages:
-        if report and passage.source != report:
-            continue
+        _print_report(inspection)
+    for passage in inspection.passages:
         if as_json:
-            rep = data.reports[passage.source]
-            record = {"chunk_id": passage.chunk_id, "source": passage.source, "section": passage.section,
-                      "text": passage.text, "footnotes": [n.model_dump() for n in passage.footnotes],
-                      "countries": passage.countries, "years": passage.years, "n_tokens": passage.n_tokens,
-                      "heading_path": passage.heading_path, "position": passage.position,
-                      "period": [rep.period_start, rep.period_end]}
-            click.echo(json.dumps(record, ensure_ascii=False))
+            click.echo(passage.model_dump_json())
         else:
             notes = ",".join(n.number for n in passage.footnotes) or "-"
             click.echo(f"{passage.source} #{passage.position} {passage.chunk_id} [{passage.n_tokens} tok] "
@@ -374,24 +344,25 @@ def inspect_cmd(base: dict, as_json: bool, report: str | None) -> None:
             click.echo(textwrap.indent(textwrap.shorten(passage.text, 300) if not report else passage.text, "    "))
 
 
-def _print_report(data: Any, report_id: str) -> None:
+def _print_report(inspection: Any) -> None:
     """One report's metadata, note table, orphans and warnings, before its passages."""
-    rep = data.reports[report_id]
-    doc = data.documents.get(report_id, {})
+    from assistant.models import DocumentInfo
+
+    rep = inspection.report
+    doc = inspection.document or DocumentInfo()
     click.echo(f"{rep.title}  [{rep.id}, {rep.file}]")
     click.echo(f"  publisher: {rep.publisher or '-'}; year: {rep.year or '-'}; period: "
                f"{rep.period_start or '?'}-{rep.period_end or '?'}; url: {rep.url or '-'}")
     if rep.inferred:
         click.echo("  inferred (correct them in sources.toml): "
                    + ", ".join(f"{f}={getattr(rep, f)!r}" for f in rep.inferred))
-    notes = doc.get("notes", [])
-    click.echo(f"  notes ({doc.get('note_form') or 'none'}): {len(notes)}")
-    for note in notes:
-        click.echo(_fill(f"{note['number']}. {note['text']}", "    "))
-    click.echo(f"  orphans (notes cited nowhere): {', '.join(doc.get('orphans', [])) or 'none'}")
-    for warning in doc.get("warnings", []):
+    click.echo(f"  notes ({doc.note_form or 'none'}): {len(doc.notes)}")
+    for note in doc.notes:
+        click.echo(_fill(f"{note.number}. {note.text}", "    "))
+    click.echo(f"  orphans (notes cited nowhere): {', '.join(doc.orphans) or 'none'}")
+    for warning in doc.warnings:
         click.echo(f"  warning: {warning}")
-    for item in doc.get("furniture", []):
+    for item in doc.furniture:
         click.echo(f"  dropped as furniture: {item}")
     click.echo("  passages:")
 
@@ -416,34 +387,20 @@ def eval_cmd(base: dict, gold: Path, out: Path, modes: tuple[str, ...], as_json:
       assistant eval --mode hybrid+meta --gold eval/gold.jsonl
       assistant eval --calibrate      fusion weights and abstention threshold from the gold set
     """
-    from assistant.evaluation import calibrate as run_calibration, evaluate, markdown, write_report
-    from assistant.retrieval.retriever import MODES
+    from assistant import api
+    from assistant.api import markdown
 
     if calibrate:
-        click.echo(json.dumps(run_calibration(_settings(**base), gold), indent=1))
+        click.echo(json.dumps(api.calibrate(_settings(**base), gold), indent=1))
         return
 
-    report = evaluate(_settings(**base), gold, modes or MODES)
-    json_path, md_path = write_report(report, out)
+    report = api.evaluate(_settings(**base), gold, modes or None)
+    json_path, md_path = api.write_report(report, out)
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False))
+        click.echo(report.as_json())
     else:
         click.echo(markdown(report))
         click.echo(f"Written: {json_path} and {md_path}")
-
-
-def _remove_staging(settings: Any) -> None:
-    """Half-written versions left by a killed build go at start, unless a build is running now."""
-    from assistant.index import store
-    from assistant.index.lock import BuildLock
-
-    if not (settings.index / store.VERSIONS).is_dir():
-        return
-    try:
-        with BuildLock(settings.index):
-            store.remove_staging(settings.index)
-    except UserError:
-        pass  # a build holds the lock: its folder is not stale
 
 
 @main.command("serve")
@@ -458,15 +415,17 @@ def serve_cmd(base: dict, host: str | None, port: int | None) -> None:
       assistant serve
       assistant serve --port 8080 --index /tmp/idx
     """
-    from assistant.index import store
+    from assistant import api
 
     settings = _settings(**base, host=host, port=port)
-    _remove_staging(settings)
-    if not store.exists(settings.index):
-        from assistant.index.build import build_index
-
+    api.remove_staging(settings)
+    if not api.index_exists(settings):
         click.echo(f"No index in {settings.index}: building it from {settings.corpus} ...")
-        summary = build_index(settings)
+        bars = _bars(True)
+        try:
+            summary = api.build(settings, on_progress=bars)
+        finally:
+            bars.close()
         click.echo(f"Indexed {summary.reports} reports, {summary.passages} passages in {summary.seconds:.1f} s")
     from ui.app import launch
 

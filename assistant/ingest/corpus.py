@@ -1,4 +1,5 @@
-"""The corpus folder: its manifest (sources.toml) and the report files it describes."""
+"""The corpus folder: its manifest (sources.toml), the report files it describes, and adding a report
+to it (`assistant index add`, the web upload)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from assistant.errors import UserError
+from assistant.ingest.loaders import MAX_BYTES
 from assistant.models import Report, Skipped
 
 log = logging.getLogger(__name__)
@@ -135,9 +137,6 @@ def discover(corpus: Path) -> tuple[list[CorpusFile], list[Skipped]]:
     return files, skipped
 
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-
-
 def safe_filename(name: str) -> str:
     """A file name that stays inside the corpus folder: no path, no NUL, no leading dot, known suffix."""
     base = name.replace("\x00", "").replace("\\", "/").split("/")[-1]
@@ -192,9 +191,9 @@ def add_report(corpus: Path, source: Path, metadata: dict[str, object], name: st
 
     if not source.is_file():
         raise UserError(f"{source}: no such file")
-    if source.stat().st_size > MAX_UPLOAD_BYTES:
+    if source.stat().st_size > MAX_BYTES:
         raise UserError(f"{source}: {source.stat().st_size / 2**20:.0f} MB is over the "
-                        f"{MAX_UPLOAD_BYTES // 2**20} MB limit; split the report")
+                        f"{MAX_BYTES // 2**20} MB limit; split the report")
     corpus.mkdir(parents=True, exist_ok=True)
     given_name = name or source.name
     name = safe_filename(given_name)

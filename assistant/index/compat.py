@@ -1,0 +1,33 @@
+"""Whether an index version fits the model (and splitter) at hand: the one check that serving and
+building both make, with the advice that fits each.
+
+An index is searched, or built upon, only with the model that embedded it: the same name, weights
+(sha256) and backend. A build reuses its passages only when it splits the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.embedding import Embedder
+from assistant.errors import UserError
+from assistant.models import IndexMeta
+
+SERVE_ADVICE = "rebuild it with `assistant index`"
+BUILD_ADVICE = "run `assistant index --full` to rebuild with it"
+
+
+def check_model(meta: IndexMeta, embedder: Embedder, index_dir: Path, advice: str = SERVE_ADVICE) -> None:
+    """Raise UserError, ending with ``advice``, unless the index was built with ``embedder``'s model."""
+    built = meta.model
+    if (built.name, built.sha256, built.backend) == (embedder.name, embedder.weights_sha256, embedder.backend):
+        return
+    raise UserError(f"the index in {index_dir} was built with model {built.name} ({str(built.sha256)[:12]}...), "
+                    f"not {embedder.name} ({embedder.weights_sha256[:12]}...); {advice}")
+
+
+def check_splitter(meta: IndexMeta, splitter: dict[str, object], index_dir: Path) -> None:
+    """Raise UserError unless the index was split as ``splitter`` (its identity) splits."""
+    if meta.splitter != splitter:
+        raise UserError(f"the index in {index_dir} was split with {meta.splitter or None}, this version splits "
+                        f"with {splitter}; run `assistant index --full` to rebuild")

@@ -1,0 +1,72 @@
+"""Stage 5, signals, and the abstention rule that both the assistant and the calibration use."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieval.query import Query
+from assistant.retrieval.ranking import Ranking
+from assistant.retrieval.signals import abstains, best_score, constraints_met, country_known, ranking
+from tests import fakes
+from tests.fakes import by_id, hit
+
+
+@pytest.fixture(scope="module")
+def index():
+    return fakes.index_data()
+
+
+def make(best: float, known: bool = True) -> Ranking:
+    return Ranking(hits=[hit(by_id("bg-forum"), best)], best_score=best, constraints_met=True, country_known=known)
+
+
+def test_abstains_when_no_passage_reaches_the_threshold():
+    assert abstains(make(0.30), threshold=0.327)
+    assert not abstains(make(0.40), threshold=0.327)
+    assert not abstains(make(0.327), threshold=0.327)  # reaching it is enough
+
+
+def test_abstains_when_the_country_asked_is_in_no_passage_however_close():
+    assert abstains(make(0.95, known=False), threshold=0.327)
+
+
+def test_abstains_when_nothing_was_found():
+    assert abstains(ranking([], fakes.index_data().metadata, Query(text="q", resolved="q")), threshold=0.0)
+
+
+def test_the_assistant_applies_the_same_rule_with_its_setting(tmp_path):
+    from assistant.session import Assistant
+    from assistant.settings import Settings
+
+    assistant = Assistant(Settings(index=tmp_path / "index", abstain_below=0.5))
+    for r in (make(0.45), make(0.55), make(0.9, known=False)):
+        assert assistant.abstains(r) == abstains(r, 0.5)
+    assert assistant.abstains(make(0.45)) and not assistant.abstains(make(0.55))
+
+
+def test_best_score_and_constraints_met_read_the_top_hits():
+    hits = [hit(by_id("year-2023"), 0.2, country=False), hit(by_id("bg-forum"), 0.6)]
+    assert best_score(hits) == 0.6
+    assert not constraints_met(hits)  # the first hit is not about the country
+    assert constraints_met(hits[1:])
+    assert best_score([]) == -1.0 and not constraints_met([])
+
+
+def test_country_known_when_some_passage_is_about_it(index):
+    bulgaria = Query(text="q", resolved="q", countries=["BG"], places=["BG"])
+    portugal = Query(text="q", resolved="q", countries=["PT"], places=["PT"])
+    assert country_known(index.metadata, bulgaria)
+    assert not country_known(index.metadata, portugal)
+    assert country_known(index.metadata, Query(text="q", resolved="q"))  # no country asked
+
+
+def test_the_place_decides_not_the_demonym(index):
+    # "Croatian refugees in Portugal" is about Portugal: Croatia is in the index, Portugal is not
+    query = Query(text="q", resolved="q", countries=["HR", "PT"], places=["PT"])
+    assert not country_known(index.metadata, query)
+
+
+def test_ranking_carries_the_signals_of_its_hits(index):
+    hits = [hit(by_id("bg-2023"), 0.7), hit(by_id("bg-forum"), 0.4, year=False)]
+    r = ranking(hits, index.metadata, Query(text="q", resolved="q", countries=["BG"], years=[2023]))
+    assert (r.hits, r.best_score, r.constraints_met, r.country_known) == (hits, 0.7, True, True)
