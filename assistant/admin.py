@@ -24,9 +24,9 @@ def is_local(host: str) -> bool:
 
 def admin_state(settings: Settings) -> tuple[bool, str]:
     """(admin actions allowed, why not / how)."""
-    if settings.admin_password is not None:
+    if settings.server.admin_password is not None:
         return True, "Admin actions need the admin password."
-    if is_local(settings.host):
+    if is_local(settings.server.host):
         return True, "The app listens on this machine only: admin actions need no password."
     return False, ("Admin actions are off: the app listens beyond this machine and no "
                    "ASSISTANT_ADMIN_PASSWORD is set.")
@@ -37,6 +37,6 @@ def check_password(settings: Settings, given: str | None) -> None:
     allowed, why = admin_state(settings)
     if not allowed:
         raise UserError(why)
-    if settings.admin_password is not None and not hmac.compare_digest(
-            (given or "").encode(), settings.admin_password.get_secret_value().encode()):
+    if settings.server.admin_password is not None and not hmac.compare_digest(
+            (given or "").encode(), settings.server.admin_password.get_secret_value().encode()):
         raise UserError("wrong admin password")

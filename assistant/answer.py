@@ -12,6 +12,7 @@ import re
 from assistant.geo import country_name, countries_in, years_in
 from assistant.retrieval.query import Query
 from assistant.retrieval.ranking import Ranking
+from assistant.settings import AnswerSettings
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
 _WORD = re.compile(r"[A-Za-zÀ-ÿ]{3,}")
@@ -65,7 +66,8 @@ def _constraint_text(query: Query) -> str:
     return " ".join(parts)
 
 
-def compose(query: Query, ranking: Ranking, abstained: bool, max_sentences: int = 3) -> str:
+def compose(query: Query, ranking: Ranking, abstained: bool,
+            max_sentences: int = AnswerSettings.model_fields["answer_sentences"].default) -> str:
     if not ranking.hits:
         return "The index holds no passages yet."
     if abstained:

@@ -24,18 +24,19 @@ from typing import TYPE_CHECKING, Any
 from assistant.admin import admin_state, check_password, is_local
 from assistant.errors import Interrupted, UserError
 from assistant.models import Answer
-from assistant.results import Added, ChatTurn, Inspection, PassageRecord, Removed, RolledBack, ServingState
+from assistant.results import (Added, ChatTurn, Inspection, PassageRecord, Removed, RolledBack, ServedReport,
+                               ServingState)
 from assistant.session import MAX_QUESTION_CHARS, Assistant, clean_question
 from assistant.retrieval.normalize import check_k, k_message, normalize_text
 from assistant.settings import Settings
 
-from assistant.evaluation import METRICS, EvalReport, failures  # noqa: E402  (light: no model, no index)
+from assistant.evaluation import EvalReport  # noqa: E402  (light: no model, no index)
 
 if TYPE_CHECKING:
     from assistant.models import BuildSummary, IndexStatus
 
 __all__ = ["Added", "AddedNotIndexed", "Assistant", "ChatTurn", "Inspection", "Interrupted",
-           "MAX_QUESTION_CHARS", "PassageRecord", "Removed", "RolledBack", "ServingState", "UserError",
+           "MAX_QUESTION_CHARS", "PassageRecord", "Removed", "RolledBack", "ServedReport", "ServingState", "UserError",
            "add", "admin_state", "ask", "build", "calibrate", "check_k", "check_password",
            "clean_question", "evaluate", "file_types", "index_exists", "inspect", "is_local", "k_message",
            "latest_report", "markdown", "normalize_text", "remove", "remove_staging", "rollback", "status",
@@ -83,7 +84,8 @@ def add(settings: Settings, paths: list[Path], metadata: dict[str, Any] | None =
     if len(paths) > 1 and metadata:
         raise UserError("--id, --title, --year and the other metadata flags describe one report; add one PATH at a time")
     names = names or [None] * len(paths)
-    added = [add_report(settings.corpus, Path(path), metadata, name=name) for path, name in zip(paths, names)]
+    added = [add_report(settings.corpus, Path(path), metadata, name=name, parsing=settings.parsing)
+             for path, name in zip(paths, names)]
     try:
         summary = build(settings, on_progress=on_progress)
     except Exception as exc:  # a UserError or a bug: either way the reports are added, not indexed

@@ -88,12 +88,12 @@ class Embedder:
     """Configuration at construction; the model loads on the first call that needs it."""
 
     def __init__(self, settings: Settings) -> None:
-        self.name = settings.model
-        self.device = settings.device
-        self.batch_size = settings.batch_size
-        self.expected_sha256 = settings.expected_sha256()
-        self.backend = settings.backend
-        self.onnx_cache = settings.model_cache
+        self.name = settings.embedding.model
+        self.device = settings.embedding.device
+        self.batch_size = settings.embedding.batch_size
+        self.expected_sha256 = settings.embedding.expected_sha256()
+        self.backend = settings.embedding.backend
+        self.onnx_cache = settings.embedding.model_cache
 
     @cached_property
     def model_dir(self) -> Path:

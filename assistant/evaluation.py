@@ -169,8 +169,8 @@ def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: 
     report = EvalReport(
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"), gold=str(gold),
         questions=len(questions), index=index.meta.model_dump(mode="json", exclude_none=True), modes={},
-        settings={"abstain_below": settings.abstain_below, "fusion_dense_weight": settings.fusion_dense_weight,
-                  "fusion_bm25_weight": settings.fusion_bm25_weight, "fusion_k": settings.fusion_k},
+        settings={"abstain_below": settings.answer.abstain_below, "fusion_dense_weight": settings.retrieval.fusion_dense_weight,
+                  "fusion_bm25_weight": settings.retrieval.fusion_bm25_weight, "fusion_k": settings.retrieval.fusion_k},
         targets=TARGETS, max_false_abstention=MAX_FALSE_ABSTENTION)
     for mode in modes:
         started = time.perf_counter()
@@ -310,7 +310,7 @@ def calibrate(settings: Settings, gold: Path, k: int = 10) -> dict[str, Any]:
     vectors = {qid: assistant.embedder.encode([query.resolved])[0] for qid, query in understood.items()}
 
     def ranked(q: GoldQuestion, weights: FusionWeights):
-        return rank(index, understood[q.id], vectors[q.id], k=k, candidates=settings.candidates, mode="hybrid+meta",
+        return rank(index, understood[q.id], vectors[q.id], k=k, candidates=settings.retrieval.candidates, mode="hybrid+meta",
                     weights=weights)
 
     qrels = [ir_measures.Qrel(q.id, cid, 1) for q in questions if q.answerable for cid in relevant[q.id]]

@@ -39,7 +39,8 @@ _STOP = {"Island", "Male", "Victoria", "Kingston", "Hamilton", "Georgetown", "Je
          "Lund", "Harrow", "Paisley", "Crewe", "Sunderland", "Southport", "Stafford", "Wakefield", "Bedford",
          "Mansfield", "Ashford", "Crawley", "Chester", "Carlisle", "Canterbury", "Cambridge", "Oxford", "York"}
 _CITY_MIN_POPULATION = 50_000
-_YEAR = re.compile(r"(?<![\d/.,])(19[5-9]\d|20[0-4]\d)(?![\d/])")
+YEAR = r"(19[5-9]\d|20[0-4]\d)"  # a year the reports can mean: 1950-2049 (the one pattern; query and corpus use it)
+_YEAR = re.compile(rf"(?<![\d/.,]){YEAR}(?![\d/])")
 
 
 @lru_cache(maxsize=1)

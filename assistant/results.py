@@ -82,6 +82,14 @@ class ServingState(BaseModel):
     warning: str | None = None
 
 
+class ServedReport(BaseModel):
+    """A report of the version being served, with its passage and note counts (the Sources table)."""
+
+    report: Report
+    passages: int
+    notes: int
+
+
 class ChatTurn(BaseModel):
     """One turn of a web conversation: the answer, and the earlier questions it was asked after (the
     history a refinement re-asks it with)."""

@@ -13,23 +13,22 @@ from assistant.errors import UserError
 from assistant.index import store
 from assistant.index.store import IndexData
 from assistant.models import Answer, Filters, PassageHit, SourceRef
-from assistant.results import ServingState
+from assistant.results import ServedReport, ServingState
 from assistant.retrieval import signals
 from assistant.retrieval.normalize import EMPTY_QUESTION, check_history, check_k, check_question, normalize_text
 from assistant.retrieval.pipeline import FusionWeights, Ranking, rank
 from assistant.retrieval.query import Query, understand, with_filters
-from assistant.settings import Settings
+from assistant.settings import Retrieval, Settings
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 2000
-MAX_HISTORY = 20  # earlier questions a follow-up may draw on
+MAX_QUESTION_CHARS = Retrieval.model_fields["max_question_chars"].default  # settings.retrieval.max_question_chars
 
 
-def clean_question(text: str | None) -> str:
+def clean_question(text: str | None, limit: int = MAX_QUESTION_CHARS) -> str:
     """A question as searched: normalised (``normalize_text``: surrogates repaired, zero-width and other
-    format characters out, control characters out, NFKC), at most MAX_QUESTION_CHARS characters."""
-    return normalize_text(text or "").strip()[:MAX_QUESTION_CHARS].strip()
+    format characters out, control characters out, NFKC), at most ``limit`` characters."""
+    return normalize_text(text or "").strip()[:limit].strip()
 
 
 class Assistant:
@@ -89,6 +88,20 @@ class Assistant:
         return ServingState(version=index.version, reports=len(index.reports), passages=len(index.passages),
                             model=meta.model.name, built_at=meta.built_at, warning=self.notice)
 
+    def reports(self) -> list[ServedReport]:
+        """The reports of the version served, with their passage and note counts; none when no index
+        can be served (``state().error`` says why)."""
+        try:
+            index = self.index
+        except UserError:
+            return []
+        counts: dict[str, int] = {}
+        for p in index.passages:
+            counts[p.source] = counts.get(p.source, 0) + 1
+        return [ServedReport(report=r, passages=counts.get(r.id, 0),
+                             notes=len(doc.notes) if (doc := index.documents.get(r.id)) else 0)
+                for r in index.reports.values()]
+
     def load(self) -> ServingState:
         """Read the index, its metadata arrays and the model now, so the first question is answered at
         once (the web chat calls this in the background at start)."""
@@ -132,11 +145,14 @@ class Assistant:
         What a caller sends is checked and normalised first, the same for the CLI and the web API: the
         question and the history items are text (``normalize_text``), ``k`` is from 1 to MAX_K;
         anything else raises UserError with the message the CLI prints."""
-        question = clean_question(check_question(question))
+        limits = self.settings.retrieval
+        question = clean_question(check_question(question), limits.max_question_chars)
         if not question:
             raise UserError(EMPTY_QUESTION)
-        history = [h for h in (clean_question(h) for h in check_history(history)[-MAX_HISTORY:]) if h]
-        k = self.settings.k if k is None else check_k(k)
+        history = check_history(history)
+        recent = history[-limits.max_history:] if limits.max_history else []  # the most recent ones
+        history = [h for h in (clean_question(h, limits.max_question_chars) for h in recent) if h]
+        k = self.settings.retrieval.k if k is None else check_k(k)
         index = index or self.index  # one version for the whole question, even if a rebuild lands meanwhile
         query = understand(question, history, index.newest_year())
         if countries is not None or years is not None:
@@ -145,15 +161,15 @@ class Assistant:
         if unknown:
             raise UserError(f"no report {', '.join(unknown)} in the index; known: {', '.join(sorted(index.reports))}")
         vector = self.embedder.encode([query.resolved])[0]
-        weights = weights or FusionWeights(dense=self.settings.fusion_dense_weight,
-                                           bm25=self.settings.fusion_bm25_weight, k=self.settings.fusion_k)
-        ranking = rank(index, query, vector, k=k, candidates=self.settings.candidates,
-                       mode=mode or self.settings.mode, weights=weights, sources=set(reports) if reports else None)
+        weights = weights or FusionWeights(dense=self.settings.retrieval.fusion_dense_weight,
+                                           bm25=self.settings.retrieval.fusion_bm25_weight, k=self.settings.retrieval.fusion_k)
+        ranking = rank(index, query, vector, k=k, candidates=self.settings.retrieval.candidates,
+                       mode=mode or self.settings.retrieval.mode, weights=weights, sources=set(reports) if reports else None)
         return query, ranking
 
     def abstains(self, ranking: Ranking) -> bool:
         """Nothing relevant enough: no passage about the country asked, or none close enough."""
-        return signals.abstains(ranking, self.settings.abstain_below)
+        return signals.abstains(ranking, self.settings.answer.abstain_below)
 
     def ask(self, question: str, history: list[str] | None = None, k: int | None = None,
             mode: str | None = None, countries: list[str] | None = None, years: list[int] | None = None,
@@ -174,5 +190,5 @@ class Assistant:
         return Answer(query=query.text, resolved_query=query.resolved,
                       filters=Filters(countries=query.countries, years=query.years, topic=query.topic),
                       abstained=abstained,
-                      answer=compose(query, ranking, abstained), passages=passages, index_version=index.version)
+                      answer=compose(query, ranking, abstained, self.settings.answer.answer_sentences), passages=passages, index_version=index.version)
 

@@ -43,7 +43,7 @@ from assistant.retrieval.candidates import bm25_candidates, dense_candidates
 from assistant.retrieval.fusion import FusionWeights, fuse
 from assistant.retrieval.pipeline import rank
 from assistant.retrieval.query import understand
-from assistant.settings import Settings
+from assistant.settings import Indexing, Settings
 from eval.generate import ACTIONS, ACTORS, CITIES, COUNTRIES, TOPICS, generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +87,7 @@ def synthetic_index(n: int, seed: int, approximate_above: int, kind: str = "pq")
                                 countries=[codes[country]], lead_countries=[codes[country]], years=[year],
                                 n_tokens=40))
     vectors = stand_in([p.text for p in passages])
-    index, info = dense_part.build(vectors, approximate_above, kind)
+    index, info = dense_part.build(vectors, Indexing(approximate_above=approximate_above, approximate_index=kind))
     return store.IndexData(meta=IndexMeta(dense=info, passages=n), reports=reports, passages=passages, dense=index,
                            documents={}, lexical=lexical_index.build(passages), version="bench")
 
@@ -98,7 +98,7 @@ def latency(data: store.IndexData, questions: list[Any], settings: Settings, emb
     and its whole ``rank`` (retrieval); and the session's answer end to end (``answer``: retrieve, the
     abstention rule, the answer text; the index served from memory)."""
     assistant = Assistant(settings.model_copy(update={"index": Path(tempfile.mkdtemp()) / "unused"}))
-    weights = FusionWeights(settings.fusion_dense_weight, settings.fusion_bm25_weight, settings.fusion_k)
+    weights = FusionWeights(settings.retrieval.fusion_dense_weight, settings.retrieval.fusion_bm25_weight, settings.retrieval.fusion_k)
     stages: dict[str, list[float]] = {s: [] for s in STAGES}
     newest = data.newest_year()
     for q in questions:
@@ -108,7 +108,7 @@ def latency(data: store.IndexData, questions: list[Any], settings: Settings, emb
         vector = embedder.encode([query.resolved])[0] if real else stand_in([query.resolved])[0]
         timings: dict[str, float] = {}
         t2 = time.perf_counter()
-        rank(data, query, vector, k=settings.k, candidates=settings.candidates, mode=settings.mode, weights=weights,
+        rank(data, query, vector, k=settings.retrieval.k, candidates=settings.retrieval.candidates, mode=settings.retrieval.mode, weights=weights,
              timings=timings)
         t3 = time.perf_counter()
         asked, ranking = assistant.retrieve(q.question, q.history, index=data)
@@ -133,7 +133,7 @@ def approximate_recall(vectors_index: store.IndexData, queries: np.ndarray, kind
     vectors = vectors_index.dense.reconstruct_n(0, vectors_index.dense.ntotal)
     flat = faiss.IndexFlatIP(DIM)
     flat.add(vectors)
-    approx, info = dense_part.build(vectors, approximate_above=1, kind=kind, ef_search=ef)
+    approx, info = dense_part.build(vectors, Indexing(approximate_above=1, approximate_index=kind, hnsw_ef_search=ef))
     exact_scores, exact = flat.search(queries, 10)
     ids, ties = [], []
     for q, e, es in zip(queries, exact, exact_scores):
@@ -288,7 +288,7 @@ def main() -> int:
     embedder.encode(["warm up"])
     questions = load_gold(ROOT / "eval" / "gold.jsonl")
     results: dict[str, Any] = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-                               "model": base.model, "backend": base.backend, "seed": args.seed,
+                               "model": base.embedding.model, "backend": base.embedding.backend, "seed": args.seed,
                                "stand_in_above": args.real_max, "latency": {}, "build": {}, "memory": {}}
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
@@ -317,7 +317,7 @@ def main() -> int:
                     data = store.read(work / f"index-{n}")
                 real = True
             else:
-                data, real = synthetic_index(n, args.seed, base.approximate_above, base.approximate_index), False
+                data, real = synthetic_index(n, args.seed, base.indexing.approximate_above, base.indexing.approximate_index), False
             key = str(len(data.passages))
             results["latency"][key] = latency(data, questions, base, embedder, real)
             results["latency"][key]["vectors"] = "model" if real else "stand-in"
@@ -335,8 +335,7 @@ def main() -> int:
                 if not real:  # serving this size from disk: peak memory of a process that answers questions
                     index_dir = work / "big"
                     store.write(index_dir, IndexMeta(model=embedder.identity()), list(data.reports.values()),
-                                data.passages, vectors, {}, Manifest(), approximate_above=base.approximate_above,
-                                approximate_index=base.approximate_index)
+                                data.passages, vectors, {}, Manifest(), indexing=base.indexing)
                     results["memory"][f"serve {key} passages"] = child_peak_rss(
                         "from assistant.api import Assistant; from assistant.settings import Settings\n"
                         f"a = Assistant(Settings(index={str(index_dir)!r}))\n"
@@ -344,15 +343,15 @@ def main() -> int:
                     results["disk_mb"] = round(sum(f.stat().st_size for f in index_dir.rglob('*') if f.is_file()) / 2**20, 1)
             del data
         if args.million:
-            data = synthetic_index(1_000_000, args.seed, base.approximate_above, base.approximate_index)
+            data = synthetic_index(1_000_000, args.seed, base.indexing.approximate_above, base.indexing.approximate_index)
             stage = {"bm25": [], "dense": [], "fusion": []}
             for q in questions:
                 query = understand(q.question, q.history, data.newest_year())
                 vector = stand_in([query.resolved])[0]
                 t = time.perf_counter()
-                bm, _ = bm25_candidates(data, query.resolved, base.candidates)
+                bm, _ = bm25_candidates(data, query.resolved, base.retrieval.candidates)
                 t2 = time.perf_counter()
-                dn = [r for r, _ in dense_candidates(data, vector, base.candidates)]
+                dn = [r for r, _ in dense_candidates(data, vector, base.retrieval.candidates)]
                 t3 = time.perf_counter()
                 fuse("hybrid", dn, bm, FusionWeights())
                 t4 = time.perf_counter()

@@ -281,7 +281,7 @@ def measure_file(path: Path, fmt: str, limit: int, repeat: int = 1, additive: bo
             best = row
         del text, doc, passages, cited
     assert best is not None
-    return {**best, "peak_mb": round(max(0, peak) / 1024, 1), "model": settings.model,
+    return {**best, "peak_mb": round(max(0, peak) / 1024, 1), "model": settings.embedding.model,
             "chunk_tokens": splitter.config.chunk_tokens, "additive": getattr(splitter.counter, "additive", False)}
 
 

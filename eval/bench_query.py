@@ -42,7 +42,7 @@ def main() -> int:
     assistant = Assistant(settings)
     index = assistant.index
     questions = load_gold(args.gold)
-    weights = FusionWeights(settings.fusion_dense_weight, settings.fusion_bm25_weight, settings.fusion_k)
+    weights = FusionWeights(settings.retrieval.fusion_dense_weight, settings.retrieval.fusion_bm25_weight, settings.retrieval.fusion_k)
     for q in questions[:5]:  # warm-up: model, gazetteer, BM25 caches
         assistant.ask(q.question, q.history)
     stages: dict[str, list[float]] = {k: [] for k in ("encode (baseline)", "understand", "rank",
@@ -55,7 +55,7 @@ def main() -> int:
             vector = assistant.embedder.encode([query.resolved])[0]
             t2 = time.perf_counter()
             timings: dict[str, float] = {}
-            ranking = rank(index, query, vector, k=settings.k, candidates=settings.candidates, mode=settings.mode,
+            ranking = rank(index, query, vector, k=settings.retrieval.k, candidates=settings.retrieval.candidates, mode=settings.retrieval.mode,
                            weights=weights, timings=timings)
             t3 = time.perf_counter()
             compose(query, ranking, assistant.abstains(ranking))

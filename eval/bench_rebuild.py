@@ -62,7 +62,7 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"corpus: {full.reports} reports, {full.passages} passages; {platform.machine()}, "
-          f"{platform.python_version()}, model {settings.model}")
+          f"{platform.python_version()}, model {settings.embedding.model}")
     print("| run | seconds | passages embedded | passages/s | vs full build | vs raw encode rate |")
     print("|---|---|---|---|---|---|")
     enc_rate = len(texts) / encode_s

@@ -18,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.api import MAX_QUESTION_CHARS, Assistant, ChatTurn, normalize_text
+from assistant.api import Assistant, ChatTurn, normalize_text
 from assistant.errors import UserError
 from assistant.geo import country_name
 from assistant.models import Answer
@@ -91,10 +91,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
     exports = Path(tempfile.mkdtemp(prefix="assistant-exports-"))
 
     def reports() -> dict:
-        try:
-            return assistant.index.reports
-        except UserError:
-            return {}
+        return {served.report.id: served.report for served in assistant.reports()}
 
     def ask_api(question: str, history: list[str] | None = None, k: int = 5) -> dict[str, Any]:
         """Answer a question with cited passages; the same JSON object as `assistant ask --json`.
@@ -121,12 +118,13 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
         if not question:
             return (gr.update(),) * 4 + (asked, turns, session) + (gr.update(),) * 6
         notice = ""
-        if len(question) > MAX_QUESTION_CHARS:
-            question = question[:MAX_QUESTION_CHARS]
-            notice = f"(Your question was cut to {MAX_QUESTION_CHARS} characters.)\n\n"
+        limit = settings.retrieval.max_question_chars
+        if len(question) > limit:
+            question = question[:limit]
+            notice = f"(Your question was cut to {limit} characters.)\n\n"
         session = session or (request.session_hash if request else None) or "default"
         try:
-            answer = assistant.ask(question, asked, k=settings.k)
+            answer = assistant.ask(question, asked, k=settings.retrieval.k)
         except UserError as exc:
             chat = chat + [{"role": "user", "content": _message(question)},
                            {"role": "assistant", "content": _message(f"Error: {exc}")}]
@@ -156,7 +154,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
             lo, hi = lo or hi, hi or lo
             years = list(range(min(lo, hi), max(lo, hi) + 1))
         try:
-            answer = assistant.ask(last.answer.query, last.history, k=settings.k, countries=countries,
+            answer = assistant.ask(last.answer.query, last.history, k=settings.retrieval.k, countries=countries,
                                    years=years, reports=picked_reports or None)
         except UserError as exc:
             raise gr.Error(str(exc)) from None
@@ -217,7 +215,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
         app.load(lambda: status_text(assistant), None, status, api_visibility="private")
         app.load(load_evaluation, None, evaluation_outputs, api_visibility="private")
         gr.api(ask_api, api_name="ask")
-    app.queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
+    app.queue(default_concurrency_limit=settings.server.concurrency, max_size=settings.server.queue_size)
     return app
 
 
@@ -234,9 +232,9 @@ def warm_up(assistant: Assistant) -> threading.Thread:
 
 
 def launch(settings: Settings, **kwargs: Any) -> tuple[Any, str, str]:
-    """Start the app on settings.host:settings.port (127.0.0.1:7860 by default)."""
+    """Start the app on settings.server.host:settings.server.port (127.0.0.1:7860 by default)."""
     assistant = Assistant(settings)
     warm_up(assistant)
     app = create_app(settings, assistant)
-    return app.launch(server_name=settings.host, server_port=settings.port, css=CSS, footer_links=["api"],
-                      max_file_size=50 * 1024 * 1024, **kwargs)
+    return app.launch(server_name=settings.server.host, server_port=settings.server.port, css=CSS, footer_links=["api"],
+                      max_file_size=settings.parsing.max_file_mb * 2**20, **kwargs)

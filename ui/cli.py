@@ -20,24 +20,25 @@ import click
 from pydantic import ValidationError
 
 from assistant import __version__
-from assistant.errors import Interrupted, UserError
+from assistant.errors import UserError
 
 log = logging.getLogger("assistant")
 
 
 def _settings(**overrides: Any):
-    from assistant.settings import Settings
+    from assistant.settings import STAGES, Settings
 
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        if field == "k":  # the library's and the web API's message, word for word
+        loc = [str(p) for p in first["loc"]]
+        name = loc[1] if len(loc) > 1 and loc[0] in STAGES else loc[0]  # a stage's setting has a name of its own
+        if name == "k":  # the library's and the web API's message, word for word
             from assistant.api import k_message
 
             raise UserError(k_message(first.get("input"))) from exc
-        raise UserError(f"setting '{field}' (flag --{field.replace('_', '-')} or ASSISTANT_{field.upper()}): "
+        raise UserError(f"setting '{'.'.join(loc)}' (flag --{name.replace('_', '-')} or ASSISTANT_{name.upper()}): "
                         f"{first['msg']}") from exc
 
 
@@ -307,7 +308,7 @@ def ask_cmd(base: dict, question: str, k: str | None, history: tuple[str, ...], 
 
     settings = _settings(**base, k=None if k is None else check_k(k))  # the library's message for a bad k
     session = Assistant(settings)
-    answer = session.ask(question, list(history), k=settings.k)
+    answer = session.ask(question, list(history), k=settings.retrieval.k)
     if session.notice:  # serving an older version than CURRENT names: say so, beside any --json output
         click.echo(f"warning: {session.notice}", err=True)
     if as_json:

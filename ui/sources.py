@@ -22,26 +22,17 @@ COLUMNS = ["id", "title", "publisher", "year", "period", "file", "passages", "no
 
 
 def report_rows(assistant: Assistant) -> list[list[Any]]:
-    try:
-        index = assistant.index
-    except UserError:
-        return []
-    counts: dict[str, int] = {}
-    for p in index.passages:
-        counts[p.source] = counts.get(p.source, 0) + 1
     rows = []
-    for r in index.reports.values():
+    for served in assistant.reports():
+        r = served.report
         period = f"{r.period_start or '?'}-{r.period_end or '?'}" if (r.period_start or r.period_end) else ""
-        rows.append([r.id, r.title, r.publisher or "", r.year or "", period, r.file, counts.get(r.id, 0),
-                     len(doc.notes) if (doc := index.documents.get(r.id)) else 0, ", ".join(r.inferred)])
+        rows.append([r.id, r.title, r.publisher or "", r.year or "", period, r.file, served.passages, served.notes,
+                     ", ".join(r.inferred)])
     return rows
 
 
 def report_choices(assistant: Assistant) -> list[tuple[str, str]]:
-    try:
-        return [(f"{r.id} ({r.file})", r.id) for r in assistant.index.reports.values()]
-    except UserError:
-        return []
+    return [(f"{s.report.id} ({s.report.file})", s.report.id) for s in assistant.reports()]
 
 
 def _optional_int(value: Any, field: str) -> int | None:
@@ -128,10 +119,10 @@ def sources_tab(settings: Settings, assistant: Assistant, status: gr.Markdown, s
                              label="Reports served", elem_id="sources-table", wrap=True)
         gr.Markdown(why, elem_id="admin-note")
         with gr.Group(visible=allowed):
-            password = gr.Textbox(label="Admin password", type="password", visible=settings.admin_password is not None,
+            password = gr.Textbox(label="Admin password", type="password", visible=settings.server.admin_password is not None,
                                   elem_id="admin-password")
             with gr.Row():
-                file = gr.File(label="Report (.txt, .md, .html, .pdf; at most 50 MB)", file_count="single",
+                file = gr.File(label=f"Report (.txt, .md, .html, .pdf; at most {settings.parsing.max_file_mb} MB)", file_count="single",
                                file_types=api.file_types(), type="filepath", elem_id="upload")
                 with gr.Column():
                     title = gr.Textbox(label="Title (default: its first heading)")

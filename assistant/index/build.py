@@ -99,11 +99,10 @@ class EmbedRate:
             pass
 
 
-FLUSH_EVERY = 2048  # embedded passages saved to the cache at least this often: an interrupted build resumes
 
 
 def _embed(ingested: Ingested, embedder: Embedder, cache: EmbeddingCache, on_progress: Progress | None,
-           use_cache: bool = True, rate: EmbedRate | None = None) -> tuple[np.ndarray, int]:
+           use_cache: bool = True, rate: EmbedRate | None = None, flush_every: int = 2048) -> tuple[np.ndarray, int]:
     """Vectors for every passage, from the cache where possible; returns them and how many were embedded.
 
     Says up front how many passages it embeds and about how long that takes (an INFO record of the
@@ -130,7 +129,7 @@ def _embed(ingested: Ingested, embedder: Embedder, cache: EmbeddingCache, on_pro
             vectors = embedder.encode([ingested.passages[i].embed_text() for i in rows])
             new.update((keys[i], v) for i, v in zip(rows, vectors))
             pending.extend(keys[i] for i in rows)
-            if len(pending) >= FLUSH_EVERY:
+            if len(pending) >= flush_every:  # settings.indexing.flush_every: an interrupted build resumes
                 cache.add(pending, np.vstack([new[k] for k in pending]))
                 pending = []
         if on_progress:
@@ -189,14 +188,14 @@ def build_locked(settings: Settings, full: bool = False, on_progress: Progress |
         return _summary(settings, ingested, started, embedded=0, reused=len(passages), removed=0,
                         version=previous.version, changed=False)
     rate.sample = [p.embed_text() for p in passages[:64]]
-    vectors, embedded = _embed(ingested, embedder, cache, on_progress, use_cache=not full, rate=rate)
+    vectors, embedded = _embed(ingested, embedder, cache, on_progress, use_cache=not full, rate=rate,
+                               flush_every=settings.indexing.flush_every)
     meta = IndexMeta(model=ModelIdentity(**embedder.identity()), splitter=splitter.identity(),
                      built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     if on_progress:
         on_progress("write", 0, 1)
     version = store.write(settings.index, meta, ingested.reports, passages, vectors, ingested.documents,
-                          Manifest(reports=ingested.files), approximate_above=settings.approximate_above,
-                          approximate_index=settings.approximate_index)
+                          Manifest(reports=ingested.files), indexing=settings.indexing)
     if on_progress:
         on_progress("write", 1, 1)
         on_progress("done", 1, 1)

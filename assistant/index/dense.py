@@ -8,28 +8,31 @@ from typing import TYPE_CHECKING
 
 from assistant.models import DenseInfo
 
+from assistant.settings import Indexing
+
 if TYPE_CHECKING:
     import faiss
     import numpy as np
 
-K_FACTOR = 50  # pq: candidates re-scored exactly, per passage asked for
-
-
-def build(vectors: np.ndarray, approximate_above: int = 250_000, kind: str = "pq", m: int = 32,
-                ef_construction: int = 200, ef_search: int = 512) -> tuple[faiss.Index, DenseInfo]:
-    """Exact inner product while it is fast enough; from ``approximate_above`` vectors on, either
+def build(vectors: np.ndarray, indexing: Indexing | None = None) -> tuple[faiss.Index, DenseInfo]:
+    """Exact inner product while it is fast enough; from ``indexing.approximate_above`` vectors on,
+    ``indexing.approximate_index``:
 
     - ``pq``: every vector scanned as a 96-byte product-quantized code (FAISS 4-bit fast scan), the best
-      ``K_FACTOR`` x k re-scored exactly from the full vectors: recall@10 0.999 against flat on the gold
-      questions at 110,535 real passages, 15x faster than flat there and 7 ms at 1,000,000; or
-    - ``hnsw``: a graph (M 32, efConstruction 200, efSearch 512): fast, but it found only 0.89 of the
-      exact top 10 for our questions at 110,535 passages (docs/scaling.md), and builds slowly.
+      ``pq_k_factor`` x k re-scored exactly from the full vectors: recall@10 0.999 against flat on the
+      gold questions at 110,535 real passages, 15x faster than flat there and 7 ms at 1,000,000; or
+    - ``hnsw``: a graph (``hnsw_m``, ``hnsw_ef_construction``, ``hnsw_ef_search``): fast, but it found
+      only 0.89 of the exact top 10 for our questions at 110,535 passages (docs/scaling.md), and builds
+      slowly.
     """
     import faiss
     import numpy as np
 
+    indexing = indexing or Indexing()
+    kind, m = indexing.approximate_index, indexing.hnsw_m
+    ef_construction, ef_search = indexing.hnsw_ef_construction, indexing.hnsw_ef_search
     dim = vectors.shape[1]
-    if len(vectors) < approximate_above:
+    if len(vectors) < indexing.approximate_above:
         index = faiss.IndexFlatIP(dim)
         info = DenseInfo(kind="flat")
     elif kind == "hnsw":
@@ -40,11 +43,11 @@ def build(vectors: np.ndarray, approximate_above: int = 250_000, kind: str = "pq
     elif kind == "pq":
         base = faiss.index_factory(dim, f"PQ{dim // 2}x4fs", faiss.METRIC_INNER_PRODUCT)
         index = faiss.IndexRefineFlat(base)
-        index.k_factor = K_FACTOR
+        index.k_factor = indexing.pq_k_factor
         rng = np.random.default_rng(0)
         sample = vectors if len(vectors) <= 100_000 else vectors[rng.choice(len(vectors), 100_000, replace=False)]
         index.train(sample)
-        info = DenseInfo(kind="pq", codes=f"PQ{dim // 2}x4fs", k_factor=K_FACTOR)
+        info = DenseInfo(kind="pq", codes=f"PQ{dim // 2}x4fs", k_factor=indexing.pq_k_factor)
     else:
         raise ValueError(f"unknown dense index kind {kind!r}")
     index.add(vectors)

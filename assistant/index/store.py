@@ -36,9 +36,10 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import UserError
 from assistant.hashing import sha256_file
-from assistant.models import DocumentInfo, IndexMeta, Manifest, Passage, Report
 from assistant.index import dense as dense_part, lexical
 from assistant.index.metadata import MetadataIndex
+from assistant.models import DocumentInfo, IndexMeta, Manifest, Passage, Report
+from assistant.settings import Indexing
 
 if TYPE_CHECKING:
     import faiss
@@ -129,7 +130,7 @@ def _json(data: Any) -> str:
 
 def write(index_dir: Path, meta: IndexMeta, reports: list[Report], passages: list[Passage],
           vectors: np.ndarray, documents: dict[str, DocumentInfo], manifest: Manifest,
-          approximate_above: int = 250_000, approximate_index: str = "pq") -> str:
+          indexing: Indexing | None = None) -> str:
     """Write a new version, check it, switch to it, prune old ones; returns the new version's name.
 
     ``meta`` says what built it (model, splitter, built_at); its dense info, format, version and
@@ -155,7 +156,7 @@ def write(index_dir: Path, meta: IndexMeta, reports: list[Report], passages: lis
                               (MANIFEST, lambda: _json(manifest.model_dump(mode="json")))):
             _write_file(staging / writing, text())
         writing = DENSE
-        dense, dense_info = dense_part.build(vectors, approximate_above, approximate_index)
+        dense, dense_info = dense_part.build(vectors, indexing)
         dense_part.save(dense, staging / DENSE)
         meta = meta.model_copy(update={"dense": dense_info, "format": FORMAT_VERSION, "version": version,
                                        "passages": len(passages), "reports": len(reports)})

@@ -12,8 +12,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from assistant.errors import UserError
-from assistant.ingest.loaders import MAX_BYTES
+from assistant.geo import YEAR
+from assistant.ingest.loaders import too_large
 from assistant.models import Report, Skipped
+from assistant.settings import Parsing
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ def infer_report(path: Path, text: str, taken: set[str], first_heading: str | No
     before) or one made from its file name that is not in ``taken``."""
     title = first_heading or next((ln.strip().lstrip("#").strip() for ln in text.splitlines() if ln.strip()),
                                   path.stem)
-    years = [int(y) for y in re.findall(r"\b(19[5-9]\d|20[0-4]\d)\b", text)]
+    years = [int(y) for y in re.findall(rf"\b{YEAR}\b", text)]
     rid = report_id or _slug(path.stem)
     n = 2
     while rid in taken and rid != report_id:
@@ -176,7 +178,8 @@ def same_content(corpus: Path, source: Path) -> Path | None:
     return None
 
 
-def add_report(corpus: Path, source: Path, metadata: dict[str, object], name: str | None = None) -> Report:
+def add_report(corpus: Path, source: Path, metadata: dict[str, object], name: str | None = None,
+               parsing: Parsing | None = None) -> Report:
     """Copy a report into the corpus under a safe name and describe it in sources.toml.
 
     ``name`` is the file name the user gave (an upload's), when it differs from ``source``'s: it is
@@ -191,9 +194,9 @@ def add_report(corpus: Path, source: Path, metadata: dict[str, object], name: st
 
     if not source.is_file():
         raise UserError(f"{source}: no such file")
-    if source.stat().st_size > MAX_BYTES:
-        raise UserError(f"{source}: {source.stat().st_size / 2**20:.0f} MB is over the "
-                        f"{MAX_BYTES // 2**20} MB limit; split the report")
+    parsing = parsing or Parsing()
+    if too_large(source.stat().st_size, parsing):
+        raise UserError(f"{source}: {too_large(source.stat().st_size, parsing)}")
     corpus.mkdir(parents=True, exist_ok=True)
     given_name = name or source.name
     name = safe_filename(given_name)
@@ -212,7 +215,7 @@ def add_report(corpus: Path, source: Path, metadata: dict[str, object], name: st
     from assistant.errors import SourceError
 
     try:
-        text = load_text(source, fmt)  # refuse a broken file before it enters the corpus
+        text = load_text(source, fmt, parsing)  # refuse a broken file before it enters the corpus
     except SourceError as exc:
         raise UserError(f"{source}: {exc}") from exc
     doc = parse_text(text, parse_format(fmt))

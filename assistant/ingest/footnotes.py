@@ -26,8 +26,14 @@ from assistant.models import Note
 
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 PLACEHOLDER = re.compile(f"{MARK_OPEN}(\\d+){MARK_CLOSE}")
-SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"  # the one table of superscript digits (html.py and pdf.py write markers with it)
 _SUP_TO_DIGIT = str.maketrans(SUPERSCRIPTS, "0123456789")
+TO_SUPERSCRIPT = str.maketrans("0123456789", SUPERSCRIPTS)
+
+
+def from_superscript(text: str) -> str:
+    """Superscript digits as plain digits ("¹²" -> "12")."""
+    return text.translate(_SUP_TO_DIGIT)
 
 _BULLET_NOTE = re.compile(r"^\s*[•▪●]\s*(\d{1,4})\s*(\S.*)$")
 _ANCHOR_NOTE = re.compile(r"^\s*\[(\d{1,4})\]\(#\)\s*(.*)$")

@@ -14,6 +14,8 @@ import re
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from assistant.ingest.footnotes import TO_SUPERSCRIPT
+
 _DROP = ["script", "style", "noscript", "template", "iframe", "nav", "form", "button", "svg", "canvas",
          "object", "embed", "select", "input", "textarea", "head"]
 _NOTE_ID = re.compile(r"^(fn[:_-]?|footnote[:_-]?|cite_note-|endnote[:_-]?|note[:_-]?|ftn)(.+)$", re.IGNORECASE)
@@ -21,7 +23,6 @@ _BLOCKS = {"p", "div", "section", "article", "main", "blockquote", "pre", "li", 
            "caption", "address", "aside", "header", "footer", "ul", "ol", "dl", "figure", "body", "html"}
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BACKREF = re.compile(r"^(fnref|cite_ref|footnote-ref|ref)", re.IGNORECASE)
-_SUPER = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _FLUSH = object()  # on the walk's stack: end of a block element
 
 
@@ -118,7 +119,7 @@ def html_to_markdown(html: str) -> str:
     for sup in soup.find_all("sup"):
         text = sup.get_text()
         if text.isdigit():
-            sup.replace_with(NavigableString(text.translate(_SUPER)))
+            sup.replace_with(NavigableString(text.translate(TO_SUPERSCRIPT)))
 
     out: list[str] = []
     buf: list[str] = []

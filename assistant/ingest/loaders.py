@@ -5,29 +5,38 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.errors import SourceError
+from assistant.settings import Parsing
 
-MAX_BYTES = 50 * 1024 * 1024  # the largest report file read, added or uploaded (the one limit)
+
+def too_large(size: int, parsing: Parsing) -> str | None:
+    """Why a file of ``size`` bytes is refused (settings.parsing.max_file_mb, the one limit for files
+    read, added or uploaded), or None."""
+    if size > parsing.max_file_mb * 2**20:
+        return f"{size / 2**20:.0f} MB is over the {parsing.max_file_mb} MB limit; split the report"
+    return None
 
 
-def load_text(path: Path, fmt: str) -> str:
+def load_text(path: Path, fmt: str, parsing: Parsing | None = None) -> str:
     """The file's text; raises SourceError naming what is wrong and what to do.
 
-    HTML and PDF come back in the project's Markdown dialect (see ``parse_format``)."""
+    HTML and PDF come back in the project's Markdown dialect (see ``parse_format``). ``parsing``:
+    the file size limit and the PDF layout thresholds (the defaults when not given)."""
+    parsing = parsing or Parsing()
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise SourceError(f"cannot be read ({exc.strerror}); check the file's permissions") from exc
     if size == 0:
         raise SourceError("empty file; remove it or add the report's text")
-    if size > MAX_BYTES:
-        raise SourceError(f"{size / 2**20:.0f} MB is over the {MAX_BYTES // 2**20} MB limit; split the report")
+    if too_large(size, parsing):
+        raise SourceError(too_large(size, parsing))
     if fmt == "pdf":
         from assistant.ingest.pdf import pdf_to_markdown
 
         with path.open("rb") as fh:
             if not fh.read(1024).lstrip().startswith(b"%PDF"):
                 raise SourceError("not a PDF (no %PDF header); check the file or its extension")
-        return pdf_to_markdown(path)
+        return pdf_to_markdown(path, parsing)
     data = path.read_bytes()
     if b"\x00" in data[:65536]:
         raise SourceError("binary data, not text (NUL bytes); convert the report to UTF-8 text")

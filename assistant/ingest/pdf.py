@@ -16,8 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import SourceError
+from assistant.ingest.footnotes import SUPERSCRIPTS, TO_SUPERSCRIPT, from_superscript
+from assistant.settings import Parsing
 
-_SUPER = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_NOTE_START = re.compile(rf"^[{SUPERSCRIPTS}\d]+\s*\S")  # a page-bottom note: its number, then text
+_NOTE_NUMBER = re.compile(rf"^([{SUPERSCRIPTS}\d]+)\s*")
+
 
 
 @dataclass
@@ -30,7 +34,7 @@ class _Line:
     starts_with_marker: str = ""  # a note number the line starts with (small type), if any
 
 
-def _line_from_chars(chars: list[dict], page: int) -> _Line | None:
+def _line_from_chars(chars: list[dict], page: int, layout: Parsing) -> _Line | None:
     chars = sorted(chars, key=lambda c: c["x0"])
     sizes = Counter(round(c["size"], 1) for c in chars if c["text"].strip())
     if not sizes:
@@ -42,11 +46,13 @@ def _line_from_chars(chars: list[dict], page: int) -> _Line | None:
     lead = ""
     for i, c in enumerate(chars):
         text = c["text"]
-        raised = c["size"] <= size * 0.85 and c["bottom"] < base - size * 0.2 and text.isdigit()
-        if prev is not None and c["x0"] - prev["x1"] > min(c["size"], prev["size"]) * 0.2 and not raised:
+        raised = (c["size"] <= size * layout.pdf_superscript_size
+                  and c["bottom"] < base - size * layout.pdf_superscript_raise and text.isdigit())
+        if prev is not None and c["x0"] - prev["x1"] > min(c["size"], prev["size"]) * layout.pdf_word_gap \
+                and not raised:
             parts.append(" ")
         if raised:
-            text = text.translate(_SUPER)
+            text = text.translate(TO_SUPERSCRIPT)
             if not "".join(parts).strip():
                 lead += c["text"]
         parts.append(text)
@@ -56,7 +62,7 @@ def _line_from_chars(chars: list[dict], page: int) -> _Line | None:
                  starts_with_marker=lead)
 
 
-def _lines(page, page_no: int) -> list[_Line]:
+def _lines(page, page_no: int, layout: Parsing) -> list[_Line]:
     rows: list[list[dict]] = []
     for c in sorted(page.chars, key=lambda c: (round(c["bottom"]), c["x0"])):
         # a raised superscript sits a little above its line: group by overlap of vertical extent
@@ -68,18 +74,22 @@ def _lines(page, page_no: int) -> list[_Line]:
                 break
         else:
             rows.append([c])
-    lines = [_line_from_chars(r, page_no) for r in rows]
+    lines = [_line_from_chars(r, page_no, layout) for r in rows]
     return sorted((ln for ln in lines if ln and ln.text), key=lambda ln: ln.top)
 
 
-def pdf_to_markdown(path: Path) -> str:
+def pdf_to_markdown(path: Path, layout: Parsing | None = None) -> str:
+    """The PDF's text in the project's Markdown dialect; ``layout``: the parsing settings whose
+    ``pdf_*`` thresholds tell superscripts, headings, page-bottom notes and paragraphs apart."""
     import pdfplumber
+
+    layout = layout or Parsing()
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
 
     try:
         with pdfplumber.open(path) as pdf:
-            pages = [_lines(page, i) for i, page in enumerate(pdf.pages)]
+            pages = [_lines(page, i, layout) for i, page in enumerate(pdf.pages)]
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise SourceError("encrypted PDF; save an unencrypted copy of the report") from exc
     except PDFSyntaxError as exc:
@@ -98,7 +108,7 @@ def pdf_to_markdown(path: Path) -> str:
     for ln in all_lines:
         body[ln.size] += len(ln.text)
     body_size = body.most_common(1)[0][0]
-    heading_sizes = sorted({ln.size for ln in all_lines if ln.size >= body_size * 1.15}, reverse=True)
+    heading_sizes = sorted({ln.size for ln in all_lines if ln.size >= body_size * layout.pdf_heading_size}, reverse=True)
     repeated = Counter(ln.text for ln in all_lines if not ln.text.isdigit())
     furniture = {t for t, n in repeated.items() if n >= 3 and len(pages) >= 3}
 
@@ -106,18 +116,18 @@ def pdf_to_markdown(path: Path) -> str:
     for lines in pages:
         paragraphs: list[list[str]] = []
         last: _Line | None = None
-        body_bottom = max((ln.bottom for ln in lines if ln.size >= body_size * 0.95), default=0.0)
+        body_bottom = max((ln.bottom for ln in lines if ln.size >= body_size * layout.pdf_body_size), default=0.0)
         for ln in lines:
             if re.fullmatch(r"(page\s*)?\d{1,4}", ln.text, re.IGNORECASE) or ln.text in furniture:
                 continue  # page numbers, running heads and feet
-            small = ln.size < body_size * 0.9
-            if small and ln.top >= body_bottom and re.match(r"^[⁰¹²³⁴⁵⁶⁷⁸⁹\d]+\s*\S", ln.text):
-                number = re.match(r"^([⁰¹²³⁴⁵⁶⁷⁸⁹\d]+)\s*", ln.text)
-                digits = number.group(1).translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789"))
-                paragraphs.append([digits.translate(_SUPER) + " " + ln.text[number.end():]])
+            small = ln.size < body_size * layout.pdf_note_size
+            if small and ln.top >= body_bottom and _NOTE_START.match(ln.text):
+                number = _NOTE_NUMBER.match(ln.text)
+                digits = from_superscript(number.group(1))
+                paragraphs.append([digits.translate(TO_SUPERSCRIPT) + " " + ln.text[number.end():]])
                 last = ln
                 continue
-            if small and ln.top >= body_bottom and paragraphs and last is not None and last.size < body_size * 0.9:
+            if small and ln.top >= body_bottom and paragraphs and last is not None and last.size < body_size * layout.pdf_note_size:
                 paragraphs[-1].append(ln.text)  # a note continued on the next line
                 last = ln
                 continue
@@ -127,7 +137,7 @@ def pdf_to_markdown(path: Path) -> str:
                 last = None
                 continue
             gap = ln.top - last.bottom if last is not None else None
-            new_paragraph = last is None or last.size != ln.size or gap is None or gap > ln.size * 0.9 or \
+            new_paragraph = last is None or last.size != ln.size or gap is None or gap > ln.size * layout.pdf_paragraph_gap or \
                 paragraphs[-1][0].startswith("#")
             if new_paragraph:
                 paragraphs.append([ln.text])

@@ -38,7 +38,7 @@ from assistant.ingest.loaders import load_text, parse_format
 from assistant.ingest.plan import CorpusPlan, PlannedFile, plan, read_skipped, skip_rules
 from assistant.ingest.splitter import PassageSplitter, SplitterConfig, TokenCounter
 from assistant.models import DocumentInfo, Manifest, ManifestEntry, Passage, Report, ReportSummary, Skipped
-from assistant.settings import Settings
+from assistant.settings import Parsing, Settings
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class _Read:
 
 def make_splitter(settings: Settings, embedder: Embedder) -> PassageSplitter:
     """The splitter for this model: passages sized by its tokenizer, capped at its sequence length."""
-    config = SplitterConfig(max_tokens=embedder.max_seq_length, chunk_tokens=settings.chunk_tokens)
+    config = SplitterConfig(max_tokens=embedder.max_seq_length, chunk_tokens=settings.parsing.chunk_tokens)
     return PassageSplitter(config, TokenCounter(embedder.count_tokens, additive=embedder.counts_add_up))
 
 
@@ -107,7 +107,7 @@ def _unexpected(exc: Exception) -> str:
 
 def _too_many(path: Path, n: int, settings: Settings, rate: Callable[[], float] | None) -> str:
     estimate = f"; embedding it would take about {duration(n / max(rate(), 1e-6))} on this machine" if rate else ""
-    return (f"splits into {n:,} passages, over the limit of {settings.max_report_passages:,} a report "
+    return (f"splits into {n:,} passages, over the limit of {settings.parsing.max_report_passages:,} a report "
             f"(setting max_report_passages, env ASSISTANT_MAX_REPORT_PASSAGES){estimate}. Split the report into parts, or raise the limit and run "
             f"`assistant index` again; `assistant index remove` takes it out of the corpus")
 
@@ -124,11 +124,11 @@ def _summary(report: Report, info: DocumentInfo, passages: int, reused: bool) ->
         orphans=info.orphans, warnings=info.warnings, reused=reused)
 
 
-def _load_and_parse(item: PlannedFile) -> ParsedDocument | Skipped:
+def _load_and_parse(item: PlannedFile, parsing: Parsing) -> ParsedDocument | Skipped:
     """The file's text, parsed; a file that cannot be used, or that the parser fails on, is skipped."""
     fmt = item.report.format if item.report else FORMATS[item.path.suffix.lower()]
     try:
-        return parse_text(load_text(item.path, fmt), parse_format(fmt))
+        return parse_text(load_text(item.path, fmt, parsing), parse_format(fmt))
     except SourceError as exc:
         log.warning("skipped %s: %s", item.path, exc)
         return Skipped(path=str(item.path), reason=str(exc))
@@ -148,7 +148,8 @@ def _infer(item: PlannedFile, doc: ParsedDocument, taken: set[str]) -> Report:
     return report
 
 
-def _read(corpus_plan: CorpusPlan, skipped: list[Skipped], on_progress: Progress | None) -> list[_Read]:
+def _read(corpus_plan: CorpusPlan, skipped: list[Skipped], on_progress: Progress | None,
+          parsing: Parsing) -> list[_Read]:
     """Decide, load and parse, infer metadata: every file of the plan, in order."""
     taken = set(corpus_plan.reserved)
     files = corpus_plan.files
@@ -160,7 +161,7 @@ def _read(corpus_plan: CorpusPlan, skipped: list[Skipped], on_progress: Progress
         elif item.known_skip is not None:  # the last build could not use this very content
             skipped.append(Skipped(path=str(item.path), reason=item.known_skip))
         else:
-            doc = _load_and_parse(item)
+            doc = _load_and_parse(item, parsing)
             if isinstance(doc, Skipped):
                 skipped.append(doc)
             else:
@@ -181,7 +182,7 @@ def _split(splitter: PassageSplitter, file: _Read, settings: Settings,
         return Skipped(path=path, reason=_unexpected(exc))
     if not found:
         return Skipped(path=path, reason="no passage of text found in it; check that it holds the report's text")
-    if len(found) > settings.max_report_passages:
+    if len(found) > settings.parsing.max_report_passages:
         reason = _too_many(file.item.path, len(found), settings, rate)
         log.warning("skipped %s: %s", path, reason)
         return Skipped(path=path, reason=reason)
@@ -214,7 +215,7 @@ def ingest_corpus(settings: Settings, splitter: PassageSplitter, previous: Reusa
     corpus_plan = plan(settings.corpus, previous.manifest if previous is not None else None, known, exclude)
     out = Ingested(skipped=list(corpus_plan.skipped) + list(corpus_plan.copies),
                    hashes={f.path.name: f.sha256 for f in corpus_plan.files})
-    read = _read(corpus_plan, out.skipped, on_progress)
+    read = _read(corpus_plan, out.skipped, on_progress, settings.parsing)
     for n, file in enumerate(read):
         _progress(on_progress, "split", n, len(read))
         if file.doc is None:  # reused: the served version's passages and document record

@@ -57,7 +57,7 @@ def skip_rules(settings: Settings) -> str:
     from assistant import __version__
     from assistant.ingest.splitter import SPLITTER_VERSION
 
-    return f"{__version__}/{SPLITTER_VERSION}/{settings.chunk_tokens}/{settings.max_report_passages}"
+    return f"{__version__}/{SPLITTER_VERSION}/{settings.parsing.model_dump_json()}"  # every parsing setting
 
 
 def read_skipped(index_dir: Path, rules: str | None = None) -> dict[str, dict[str, str]]:

@@ -15,12 +15,12 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.geo import country_name, countries_in, gazetteer
+from assistant.geo import YEAR, countries_in, country_name, gazetteer
 
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|and what about|same for|also|now)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(it|its|this|that|these|those|they|them|their|there|then|the same)\b", re.IGNORECASE)
 _QUESTION = re.compile(r"^\s*(what|which|who|how|when|where|why|did|does|is|are|was|were)\b", re.IGNORECASE)
-_Y = r"(19[5-9]\d|20[0-4]\d)"
+_Y = YEAR
 _RANGE = re.compile(rf"\b(?:between\s+|from\s+)?{_Y}\s*(?:-|–|to|and|until)\s*{_Y}\b", re.IGNORECASE)
 _SINCE = re.compile(rf"\b(since|after|from)\s+{_Y}\b", re.IGNORECASE)
 _BEFORE = re.compile(rf"\b(before|until|up to)\s+{_Y}\b", re.IGNORECASE)

@@ -29,7 +29,7 @@ from assistant.index.status import index_status
 from assistant.ingest.corpus import add_report, read_manifest
 from assistant.models import BuildSummary, IndexStatus, Passage
 from assistant.settings import Settings
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import ROOT
 from tests.reliability.record import assert_documented
 
 pytestmark = pytest.mark.slow

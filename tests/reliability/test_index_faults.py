@@ -101,6 +101,15 @@ def test_each_index_file_damaged_in_turn_is_refused_and_the_previous_version_ser
             assert assistant.index.version == "v0001", (name, damage)
             assert answer.passages and answer.passages[0].source.id == "euaa-ar-2024"
             assert "v0002 cannot be served" in assistant.notice and "Serving v0001" in assistant.notice
+            assert assistant.state().warning == assistant.notice and assistant.state().version == "v0001"
+            if trials == 0:  # the CLI says so too, on stderr, beside its --json answer
+                from click.testing import CliRunner
+
+                from ui.cli import main
+
+                run = CliRunner().invoke(main, ["ask", QUESTION, "--json", "--index", str(copy)])
+                assert run.exit_code == 0 and json.loads(run.stdout)["index_version"] == "v0001"
+                assert "warning: Index v0002 cannot be served" in run.stderr and "Serving v0001" in run.stderr
             trials += 1
     assert trials == 3 * len(files)
     assert_documented("An index file truncated, one byte changed, or emptied (each file of the served version "

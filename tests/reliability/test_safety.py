@@ -12,7 +12,9 @@ import pytest
 
 from assistant.errors import UserError
 from assistant.ingest.corpus import add_report, read_manifest
-from assistant.ingest.loaders import MAX_BYTES as MAX_UPLOAD_BYTES
+from assistant.settings import Parsing
+
+MAX_UPLOAD_BYTES = Parsing().max_file_mb * 2**20
 from assistant.settings import Settings
 from tests.reliability.record import assert_documented
 from ui.sources import upload
