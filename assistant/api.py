@@ -26,19 +26,18 @@ from assistant.errors import Interrupted, UserError
 from assistant.models import Answer
 from assistant.results import (Added, ChatTurn, Inspection, PassageRecord, Removed, RolledBack, ServedReport,
                                ServingState)
-from assistant.session import MAX_QUESTION_CHARS, Assistant, clean_question
+from assistant.evaluation import METRICS, EvalReport, failures  # light: no model, no index
 from assistant.retrieval.normalize import check_k, k_message, normalize_text
+from assistant.session import MAX_QUESTION_CHARS, Assistant, clean_question
 from assistant.settings import Settings
-
-from assistant.evaluation import EvalReport  # noqa: E402  (light: no model, no index)
 
 if TYPE_CHECKING:
     from assistant.models import BuildSummary, IndexStatus
 
-__all__ = ["Added", "AddedNotIndexed", "Assistant", "ChatTurn", "Inspection", "Interrupted",
-           "MAX_QUESTION_CHARS", "PassageRecord", "Removed", "RolledBack", "ServedReport", "ServingState", "UserError",
+__all__ = ["Added", "AddedNotIndexed", "Assistant", "ChatTurn", "EvalReport", "Inspection", "Interrupted",
+           "METRICS", "MAX_QUESTION_CHARS", "PassageRecord", "Removed", "RolledBack", "ServedReport", "ServingState", "UserError",
            "add", "admin_state", "ask", "build", "calibrate", "check_k", "check_password",
-           "clean_question", "evaluate", "file_types", "index_exists", "inspect", "is_local", "k_message",
+           "clean_question", "evaluate", "failures", "file_types", "index_exists", "inspect", "is_local", "k_message",
            "latest_report", "markdown", "normalize_text", "remove", "remove_staging", "rollback", "status",
            "write_report"]
 

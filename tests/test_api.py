@@ -71,3 +71,35 @@ def test_every_verb_returns_a_typed_model_that_the_cli_prints(settings, tmp_path
 
     with pytest.raises(api.UserError, match="no earlier index version"):
         api.rollback(settings)
+
+
+def test_the_evaluation_tab_renders_a_written_report(tmp_path: Path):
+    """What `assistant eval` writes reads back as an EvalReport, and the web tab's tables come from it
+    (the metric table per mode, the per-kind bars, the failed questions)."""
+    from ui.evaluation import tables
+
+    question = {"kind": "country_year", "question": "What did Bulgaria do in 2023?", "history": [],
+                "answerable": True, "resolved_query": "What did Bulgaria do in 2023?", "abstained": False,
+                "note_correct": True, "first_relevant_rank": 2, "top": ["r | s | text"], "best_score": 0.6,
+                "metrics": {m: 0.5 for m in api.METRICS}}
+    refused = {**question, "kind": "unanswerable", "answerable": False, "abstained": True, "note_correct": None,
+               "first_relevant_rank": None}
+    del refused["metrics"]  # an unanswerable question has none, as `assistant eval` writes it
+    summary = {"n": 2, **{m: 0.5 for m in api.METRICS}, "note_accuracy": 1.0, "abstention_accuracy": 1.0,
+               "false_abstention": 0.0}
+    written = {"created": "2026-12-01T00:00:00+00:00", "gold": "eval/gold.jsonl", "questions": 2,
+               "index": {"passages": 73, "model": {"name": "all-MiniLM-L6-v2"}},
+               "modes": {"hybrid+meta": {"overall": summary, "by_kind": {"country_year": summary},
+                                         "questions": {"q1": question, "q2": refused}, "seconds": 1.0}},
+               "settings": {"abstain_below": 0.327}, "targets": {"Hit@1": 0.9}, "max_false_abstention": 0.03}
+    path = tmp_path / "latest.json"
+    path.write_text(json.dumps(written), encoding="utf-8")
+    report = api.EvalReport.read(path)
+    assert report is not None and report.as_dict() == written, "read and written back unchanged"
+    modes, kinds, failed, caption = tables(report)
+    assert list(modes["mode"]) == ["hybrid+meta"] and "MRR@10" in modes.columns
+    assert list(kinds["kind"]) == ["country_year"]
+    assert list(failed["id"]) == ["q1"] and "first relevant at rank 2" in failed["why"][0]
+    assert "73 passages" in caption and "hybrid+meta" in caption
+    assert api.EvalReport.read(tmp_path / "missing.json") is None
+    assert tables(None)[3].startswith("No evaluation report yet")
