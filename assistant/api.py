@@ -27,19 +27,20 @@ from assistant.models import Answer
 from assistant.results import (Added, ChatTurn, Inspection, PassageRecord, Removed, RolledBack, ServedReport,
                                ServingState)
 from assistant.evaluation import METRICS, EvalReport, failures  # light: no model, no index
+from assistant.ingest.pipeline import PROGRESS_LOG  # the logger whose INFO records are notes for the user
 from assistant.retrieval.normalize import check_k, k_message, normalize_text
-from assistant.session import MAX_QUESTION_CHARS, Assistant, clean_question
+from assistant.session import MAX_QUESTION_CHARS, Assistant
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.models import BuildSummary, IndexStatus
 
 __all__ = ["Added", "AddedNotIndexed", "Assistant", "ChatTurn", "EvalReport", "Inspection", "Interrupted",
-           "METRICS", "MAX_QUESTION_CHARS", "PassageRecord", "Removed", "RolledBack", "ServedReport", "ServingState", "UserError",
-           "add", "admin_state", "ask", "build", "calibrate", "check_k", "check_password",
-           "clean_question", "evaluate", "failures", "file_types", "index_exists", "inspect", "is_local", "k_message",
-           "latest_report", "markdown", "normalize_text", "remove", "remove_staging", "rollback", "status",
-           "write_report"]
+           "MAX_QUESTION_CHARS", "METRICS", "PROGRESS_LOG", "PassageRecord", "Removed", "RolledBack",
+           "ServedReport", "ServingState", "UserError", "add", "admin_state", "ask", "build", "calibrate",
+           "check_k", "check_password", "evaluate", "failures", "file_types", "index_exists", "inspect",
+           "is_local", "k_message", "latest_report", "markdown", "normalize_text", "remove",
+           "remove_staging", "rollback", "status", "write_report"]
 
 # A progress callback: (stage, done, total); stages parse, split, embed, write, done.
 Progress = Callable[[str, int, int], None]
@@ -99,7 +100,7 @@ class AddedNotIndexed(UserError):
     def __init__(self, reports: list[Any], cause: BaseException) -> None:
         self.reports, self.cause = reports, cause
         self.exit_code = getattr(cause, "exit_code", 2)
-        undo = " or ".join(f"`assistant index remove {r.id}`" for r in reports)
+        undo = " and ".join(f"`assistant index remove {r.id}`" for r in reports)
         super().__init__(
             f"{self.reason.rstrip('.')}. The report{'s are' if len(reports) > 1 else ' is'} in the corpus but not "
             f"in the index: run `assistant index` to try again, or {undo} to undo the add")

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from assistant.session import Assistant
 from assistant.errors import UserError
-from assistant.models import Answer, Passage
+from assistant.models import Answer, IndexMeta, Passage
 from assistant.retrieval.pipeline import MODES
 from assistant.settings import Settings
 
@@ -82,7 +82,7 @@ class EvalReport(BaseModel):
     created: str
     gold: str
     questions: int
-    index: dict[str, Any]  # the meta of the index evaluated (model, splitter, size)
+    index: IndexMeta  # the meta of the index evaluated (model, splitter, size)
     modes: dict[str, ModeResult] = Field(default_factory=dict)
     settings: dict[str, float]
     targets: dict[str, float]
@@ -168,7 +168,7 @@ def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: 
     measures = [ir_measures.parse_measure(_IR_NAMES[m]) for m in METRICS]
     report = EvalReport(
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"), gold=str(gold),
-        questions=len(questions), index=index.meta.model_dump(mode="json", exclude_none=True), modes={},
+        questions=len(questions), index=index.meta, modes={},
         settings={"abstain_below": settings.answer.abstain_below, "fusion_dense_weight": settings.retrieval.fusion_dense_weight,
                   "fusion_bm25_weight": settings.retrieval.fusion_bm25_weight, "fusion_k": settings.retrieval.fusion_k},
         targets=TARGETS, max_false_abstention=MAX_FALSE_ABSTENTION)
@@ -258,7 +258,7 @@ def markdown(report: EvalReport) -> str:
     cols = METRICS + ["note_accuracy", "abstention_accuracy", "false_abstention"]
     lines = [f"# Evaluation {report.created}", "",
              f"Gold set `{report.gold}`: {report.questions} questions; index of "
-             f"{report.index.get('passages')} passages, model {report.index.get('model', {}).get('name')}.", "",
+             f"{report.index.passages} passages, model {report.index.model.name}.", "",
              "| mode | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for mode, data in report.modes.items():
         s = data.overall
@@ -306,7 +306,7 @@ def calibrate(settings: Settings, gold: Path, k: int = 10) -> dict[str, Any]:
     relevant = {q.id: relevant_ids(q, index.passages) for q in questions}
     # Each question understood once, as the session does, and embedded once; then ranked by the pipeline
     # the session calls, in mode hybrid+meta, for every point of the grid.
-    understood = {q.id: assistant.retrieve(q.question, q.history, k=k, index=index)[0] for q in questions}
+    understood = {q.id: assistant.understand(q.question, q.history, index) for q in questions}
     vectors = {qid: assistant.embedder.encode([query.resolved])[0] for qid, query in understood.items()}
 
     def ranked(q: GoldQuestion, weights: FusionWeights):

@@ -149,6 +149,12 @@ def _lowercase() -> dict[str, str]:
     return {k.lower(): v for k, v in gazetteer().items()}
 
 
+def prepare() -> None:
+    """Build the country tables and patterns now (seconds), not on the first question a user asks."""
+    gazetteer(), demonyms(), country_names(), _lowercase()
+    _pattern(True), _pattern(False)
+
+
 def countries_in(text: str, ignore_case: bool = False, places_only: bool = False) -> list[str]:
     """ISO codes of the countries a text names, in order of first mention; with ``places_only``, only
     those named by a place (a country, capital or city), not by a demonym or adjective."""

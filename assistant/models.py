@@ -137,6 +137,7 @@ class IndexMeta(_Compact):
 
     model: ModelIdentity = Field(default_factory=ModelIdentity)
     splitter: dict[str, Any] = Field(default_factory=dict)  # {"version": ..., **SplitterConfig}: compared whole
+    parsing: dict[str, Any] | None = None  # settings.parsing it was parsed with (not recorded before: the defaults)
     built_at: str | None = None
     dense: DenseInfo = Field(default_factory=DenseInfo)
     format: int | None = None

@@ -7,8 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.models import BuildSummary
-from assistant.models import Answer, Note, Passage, Report
+from assistant.models import Answer, BuildSummary, DocumentInfo, Note, Passage, Report
 
 
 class Added(BaseModel):
@@ -65,7 +64,7 @@ class Inspection(BaseModel):
 
     version: str
     report: Report | None = None
-    document: Any = None  # the report's DocumentInfo: note table, orphans, warnings, furniture
+    document: DocumentInfo | None = None  # the report's note table, orphans, warnings, furniture
     passages: list[PassageRecord]
 
 

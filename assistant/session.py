@@ -18,6 +18,7 @@ from assistant.retrieval import signals
 from assistant.retrieval.normalize import EMPTY_QUESTION, check_history, check_k, check_question, normalize_text
 from assistant.retrieval.pipeline import FusionWeights, Ranking, rank
 from assistant.retrieval.query import Query, understand, with_filters
+from assistant.retrieval.query import prepare as prepare_questions
 from assistant.settings import Retrieval, Settings
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class Assistant:
         self._refused: dict[str, str] = {}  # version -> why it cannot be served
         self.notice: str | None = None  # set while serving an older version than CURRENT names
         self._lock = threading.Lock()
+        self._served: tuple[str, list[ServedReport]] | None = None  # the reports of one version, counted
 
     @property
     def index(self) -> IndexData:
@@ -95,12 +97,16 @@ class Assistant:
             index = self.index
         except UserError:
             return []
-        counts: dict[str, int] = {}
-        for p in index.passages:
-            counts[p.source] = counts.get(p.source, 0) + 1
-        return [ServedReport(report=r, passages=counts.get(r.id, 0),
-                             notes=len(doc.notes) if (doc := index.documents.get(r.id)) else 0)
-                for r in index.reports.values()]
+        cached = self._served
+        if cached is None or cached[0] != index.version:  # counted once per version, not per answer
+            counts: dict[str, int] = {}
+            for p in index.passages:
+                counts[p.source] = counts.get(p.source, 0) + 1
+            cached = (index.version, [ServedReport(report=r, passages=counts.get(r.id, 0),
+                                                   notes=len(doc.notes) if (doc := index.documents.get(r.id)) else 0)
+                                      for r in index.reports.values()])
+            self._served = cached
+        return list(cached[1])
 
     def load(self) -> ServingState:
         """Read the index, its metadata arrays and the model now, so the first question is answered at
@@ -108,6 +114,8 @@ class Assistant:
         state = self.state()
         if state.error is None:
             self.index.metadata  # noqa: B018 - built on first use otherwise
+            self.reports()
+        prepare_questions()  # the country tables question understanding uses
         self.embedder.encode(["load"])  # loads the weights and starts the inference session
         return state
 
@@ -133,6 +141,18 @@ class Assistant:
 
         check_model(index.meta, self.embedder, self.settings.index, SERVE_ADVICE)
 
+    def understand(self, question: str, history: list[str] | None = None, index: IndexData | None = None) -> Query:
+        """The question as searched: checked and normalised (at most ``max_question_chars``, the last
+        ``max_history`` earlier questions), its countries and years, a follow-up resolved."""
+        limits = self.settings.retrieval
+        question = clean_question(check_question(question), limits.max_question_chars)
+        if not question:
+            raise UserError(EMPTY_QUESTION)
+        history = check_history(history)
+        recent = history[-limits.max_history:] if limits.max_history else []  # the most recent ones
+        history = [h for h in (clean_question(h, limits.max_question_chars) for h in recent) if h]
+        return understand(question, history, (index or self.index).newest_year())
+
     def retrieve(self, question: str, history: list[str] | None = None, k: int | None = None,
                  mode: str | None = None, weights: FusionWeights | None = None, countries: list[str] | None = None,
                  years: list[int] | None = None, reports: list[str] | None = None,
@@ -145,16 +165,9 @@ class Assistant:
         What a caller sends is checked and normalised first, the same for the CLI and the web API: the
         question and the history items are text (``normalize_text``), ``k`` is from 1 to MAX_K;
         anything else raises UserError with the message the CLI prints."""
-        limits = self.settings.retrieval
-        question = clean_question(check_question(question), limits.max_question_chars)
-        if not question:
-            raise UserError(EMPTY_QUESTION)
-        history = check_history(history)
-        recent = history[-limits.max_history:] if limits.max_history else []  # the most recent ones
-        history = [h for h in (clean_question(h, limits.max_question_chars) for h in recent) if h]
         k = self.settings.retrieval.k if k is None else check_k(k)
         index = index or self.index  # one version for the whole question, even if a rebuild lands meanwhile
-        query = understand(question, history, index.newest_year())
+        query = self.understand(question, history, index)
         if countries is not None or years is not None:
             query = with_filters(query, countries, years)
         unknown = sorted(set(reports or []) - set(index.reports))

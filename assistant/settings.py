@@ -213,11 +213,6 @@ class Settings(BaseSettings):
         return data
 
 
-def setting_path(name: str) -> str:
-    """``k`` -> ``retrieval.k``; a top-level setting is its own path."""
-    return f"{LEAVES[name]}.{name}" if name in LEAVES else name
-
-
 def _default(field: Any) -> str:
     if field.default_factory is not None or field.default is None:
         return "none" if field.default is None and field.default_factory is None else "-"

@@ -88,7 +88,9 @@ def test_the_evaluation_tab_renders_a_written_report(tmp_path: Path):
     summary = {"n": 2, **{m: 0.5 for m in api.METRICS}, "note_accuracy": 1.0, "abstention_accuracy": 1.0,
                "false_abstention": 0.0}
     written = {"created": "2026-12-01T00:00:00+00:00", "gold": "eval/gold.jsonl", "questions": 2,
-               "index": {"passages": 73, "model": {"name": "all-MiniLM-L6-v2"}},
+               "index": {"model": {"name": "all-MiniLM-L6-v2", "sha256": "53aa5117", "backend": "onnx"},
+                         "splitter": {"version": "5"}, "built_at": "2026-12-01T00:00:00+00:00",
+                         "dense": {"kind": "flat"}, "format": 5, "version": "v0001", "passages": 73, "reports": 5},
                "modes": {"hybrid+meta": {"overall": summary, "by_kind": {"country_year": summary},
                                          "questions": {"q1": question, "q2": refused}, "seconds": 1.0}},
                "settings": {"abstain_below": 0.327}, "targets": {"Hit@1": 0.9}, "max_false_abstention": 0.03}

@@ -204,3 +204,23 @@ def test_build_killed_midway_leaves_the_previous_version_serving(built):
     summary = build_index(Settings(corpus=corpus, index=index), full=True)
     assert summary.version == "v0002" and summary.passages == first["passages"]
     assert not list((index / "versions").glob(".tmp-*"))
+
+
+def test_other_parsing_settings_make_the_index_out_of_date_and_parse_every_report_again(built, monkeypatch):
+    """A parsing setting (the PDF layout thresholds, the file limit) changes what a report's passages
+    are: status says the index is out of date, and the next build parses every report again, with
+    the embeddings from the cache; unchanged settings reuse everything."""
+    corpus, index, _ = built
+    from assistant import api
+
+    same = Settings(corpus=corpus, index=index)
+    assert api.status(same).current
+    monkeypatch.setenv("ASSISTANT_PDF_HEADING_SIZE", "1.3")
+    changed = Settings(corpus=corpus, index=index)
+    assert changed.parsing.pdf_heading_size == 1.3 and not api.status(changed).current
+    summary = api.build(changed)
+    assert summary.changed and summary.embedded == 0 and not any(d.reused for d in summary.details)
+    assert store.read(index).meta.parsing["pdf_heading_size"] == 1.3
+    assert api.status(changed).current and not api.build(changed).changed
+    monkeypatch.delenv("ASSISTANT_PDF_HEADING_SIZE")
+    assert not api.status(same).current, "back to the defaults: parsed again once more"

@@ -93,7 +93,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
     def reports() -> dict:
         return {served.report.id: served.report for served in assistant.reports()}
 
-    def ask_api(question: str, history: list[str] | None = None, k: int = 5) -> dict[str, Any]:
+    def ask_api(question: str, history: list[str] | None = None, k: int = settings.retrieval.k) -> dict[str, Any]:
         """Answer a question with cited passages; the same JSON object as `assistant ask --json`.
 
         k is from 1 to 100. A caller's mistake (an empty question, a bad k or history) comes back as an

@@ -102,6 +102,11 @@ def index_cmd(ctx: click.Context, base: dict, chunk_tokens: int | None, full: bo
     _run_build(_settings(**base, chunk_tokens=chunk_tokens), full, as_json, quiet)
 
 
+def _echo_json(model: Any) -> None:
+    """One JSON object on a line, spaced as `json.dumps` writes it (the contract's bytes, not only its keys)."""
+    click.echo(json.dumps(model.model_dump(mode="json"), ensure_ascii=False))
+
+
 def _bars(show: bool):
     """Progress bars on stderr drawn from the library's callback; None when they are not wanted."""
     if not show:
@@ -150,27 +155,26 @@ def status_cmd(ctx: click.Context, base: dict, as_json: bool) -> None:
 
     status = api.status(_settings(**_merged(ctx, base)))
     if as_json:
-        click.echo(status.model_dump_json())
+        _echo_json(status)
         return
-    status = status.model_dump(mode="json")
-    if status["version"] is None:
-        click.echo(f"No index in {status['index']}; build it with `assistant index`.")
+    if status.version is None:
+        click.echo(f"No index in {status.index}; build it with `assistant index`.")
     else:
-        click.echo(f"Index {status['version']} in {status['index']}: {status['reports']} reports, "
-                   f"{status['passages']} passages; model {status['model']}; built {status['built_at']}; "
-                   f"versions kept: {', '.join(status['versions'])}")
-        for report in status["indexed"]:
-            click.echo(f"  {report['id']}: {report['file']} ({report['passages']} passages)")
+        click.echo(f"Index {status.version} in {status.index}: {status.reports} reports, "
+                   f"{status.passages} passages; model {status.model}; built {status.built_at}; "
+                   f"versions kept: {', '.join(status.versions)}")
+        for report in status.indexed or []:
+            click.echo(f"  {report.id}: {report.file} ({report.passages} passages)")
     for kind in ("added", "modified", "removed"):
-        for name in status[kind]:
+        for name in getattr(status, kind):
             click.echo(f"  {kind}: {name}")
-    for move in status["renamed"]:
-        click.echo(f"  renamed: {move['from']} -> {move['to']}")
-    for copy in status["copies"]:
-        click.echo(f"  copy: {Path(copy['path']).name}: {copy['reason']}")
-    for skipped in status["skipped"]:
-        click.echo(f"  skipped {skipped['path']}: {skipped['reason']}")
-    click.echo("The index is current." if status["current"] else "The index is out of date: run `assistant index`.")
+    for move in status.renamed:
+        click.echo(f"  renamed: {move.from_} -> {move.to}")
+    for copy in status.copies:
+        click.echo(f"  copy: {Path(copy.path).name}: {copy.reason}")
+    for skipped in status.skipped:
+        click.echo(f"  skipped {skipped.path}: {skipped.reason}")
+    click.echo("The index is current." if status.current else "The index is out of date: run `assistant index`.")
 
 
 @index_cmd.command("add")
@@ -204,13 +208,21 @@ def add_cmd(ctx: click.Context, base: dict, paths: tuple[Path, ...], report_id: 
     bars = _bars(not (quiet or as_json))
     try:
         added = api.add(settings, list(paths), metadata, on_progress=bars)
+    except api.AddedNotIndexed as exc:  # in the corpus, not indexed: say what was added before the error
+        if not as_json:
+            _print_added(paths, exc.reports, settings)
+        raise
     finally:
         if bars:
             bars.close()
     if not as_json:
-        for path, report in zip(paths, added.reports):
-            click.echo(f"Added {path} to {settings.corpus} as {report.file} (id {report.id})")
+        _print_added(paths, added.reports, settings)
     _print_summary(added.build, as_json)
+
+
+def _print_added(paths: Any, reports: list[Any], settings: Any) -> None:
+    for path, report in zip(paths, reports):
+        click.echo(f"Added {path} to {settings.corpus} as {report.file} (id {report.id})")
 
 
 @index_cmd.command("remove")
@@ -336,7 +348,7 @@ def inspect_cmd(base: dict, as_json: bool, report: str | None) -> None:
         _print_report(inspection)
     for passage in inspection.passages:
         if as_json:
-            click.echo(passage.model_dump_json())
+            _echo_json(passage)
         else:
             notes = ",".join(n.number for n in passage.footnotes) or "-"
             click.echo(f"{passage.source} #{passage.position} {passage.chunk_id} [{passage.n_tokens} tok] "

@@ -32,7 +32,7 @@ def tables(report: api.EvalReport | None) -> tuple[pd.DataFrame, pd.DataFrame, p
                             "searched": f.resolved_query, "first result": (f.top or [""])[0]}
                            for f in api.failures(report, best)])
     caption = (f"Report of {report.created} on `{report.gold}` ({report.questions} questions), "
-               f"index of {report.index.get('passages')} passages; by kind and failures for **{best}**.")
+               f"index of {report.index.passages} passages; by kind and failures for **{best}**.")
     return modes, kinds, failed, caption
 
 

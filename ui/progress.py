@@ -11,7 +11,8 @@ import sys
 
 from tqdm import tqdm
 
-PROGRESS_LOG = "assistant.progress"  # assistant.ingest.pipeline.PROGRESS_LOG
+from assistant.api import PROGRESS_LOG
+
 
 
 class _Notes(logging.Handler):

@@ -26,7 +26,7 @@ from assistant.errors import UserError
 from assistant.hashing import text_key
 from assistant.index import store
 from assistant.index.cache import EmbeddingCache
-from assistant.index.compat import BUILD_ADVICE, check_model, check_splitter
+from assistant.index.compat import BUILD_ADVICE, check_model, check_splitter, parsed_alike
 from assistant.index.lock import BuildLock
 from assistant.ingest.pipeline import (PROGRESS_LOG, Ingested, Progress, Reusable, duration, ingest_corpus,
                                        make_splitter)
@@ -52,6 +52,10 @@ def _previous(settings: Settings, embedder: Embedder, splitter: PassageSplitter,
         return None
     check_model(previous.meta, embedder, settings.index, BUILD_ADVICE)
     check_splitter(previous.meta, splitter.identity(), settings.index)
+    if not parsed_alike(previous.meta, settings.parsing):
+        log.warning("the parsing settings changed since index %s was built; parsing every report again "
+                    "(embeddings come from the cache)", previous.version)
+        return None
     ids = [p.chunk_id for p in previous.passages]
     if len(set(ids)) != len(ids):  # written before versions were checked for it: nothing of it is reused
         log.warning("index %s holds %d passages more than once; re-splitting every report (embeddings come "
@@ -97,8 +101,6 @@ class EmbedRate:
             self.path.write_text(json.dumps({"passages_per_second": round(self._rate, 2)}), encoding="utf-8")
         except OSError:
             pass
-
-
 
 
 def _embed(ingested: Ingested, embedder: Embedder, cache: EmbeddingCache, on_progress: Progress | None,
@@ -191,6 +193,7 @@ def build_locked(settings: Settings, full: bool = False, on_progress: Progress |
     vectors, embedded = _embed(ingested, embedder, cache, on_progress, use_cache=not full, rate=rate,
                                flush_every=settings.indexing.flush_every)
     meta = IndexMeta(model=ModelIdentity(**embedder.identity()), splitter=splitter.identity(),
+                     parsing=settings.parsing.model_dump(mode="json"),
                      built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     if on_progress:
         on_progress("write", 0, 1)

@@ -12,6 +12,7 @@ from pathlib import Path
 from assistant.embedding import Embedder
 from assistant.errors import UserError
 from assistant.models import IndexMeta
+from assistant.settings import Parsing
 
 SERVE_ADVICE = "rebuild it with `assistant index`"
 BUILD_ADVICE = "run `assistant index --full` to rebuild with it"
@@ -24,6 +25,14 @@ def check_model(meta: IndexMeta, embedder: Embedder, index_dir: Path, advice: st
         return
     raise UserError(f"the index in {index_dir} was built with model {built.name} ({str(built.sha256)[:12]}...), "
                     f"not {embedder.name} ({embedder.weights_sha256[:12]}...); {advice}")
+
+
+def parsed_alike(meta: IndexMeta, parsing: Parsing) -> bool:
+    """Whether the index was parsed with these parsing settings (file limit, PDF layout thresholds, ...);
+    an index that did not record them was parsed with the defaults. When not, a build parses every
+    report again (their embeddings come from the cache) and `index status` says it is out of date."""
+    return (meta.parsing if meta.parsing is not None else Parsing().model_dump(mode="json")) == \
+        parsing.model_dump(mode="json")
 
 
 def check_splitter(meta: IndexMeta, splitter: dict[str, object], index_dir: Path) -> None:

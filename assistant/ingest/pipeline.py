@@ -164,8 +164,14 @@ def _read(corpus_plan: CorpusPlan, skipped: list[Skipped], on_progress: Progress
             doc = _load_and_parse(item, parsing)
             if isinstance(doc, Skipped):
                 skipped.append(doc)
-            else:
-                read.append(_Read(item.report or _infer(item, doc, taken), doc, item))
+                continue
+            try:
+                report = item.report or _infer(item, doc, taken)
+            except Exception as exc:  # inference reads the text too: an odd text must not stop the others
+                log.exception("could not infer the metadata of %s", item.path)
+                skipped.append(Skipped(path=str(item.path), reason=_unexpected(exc)))
+                continue
+            read.append(_Read(report, doc, item))
     _progress(on_progress, "parse", len(files), len(files))
     return read
 

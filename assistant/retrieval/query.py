@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.geo import YEAR, countries_in, country_name, gazetteer
+from assistant.geo import prepare as geo_prepare
 
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|and what about|same for|also|now)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(it|its|this|that|these|those|they|them|their|there|then|the same)\b", re.IGNORECASE)
@@ -120,6 +121,12 @@ def _replace_years(text: str, new: list[int]) -> str:
     text = _YEAR.sub("\x00", text)
     text = re.sub(r"\x00(\s*\x00)*", "\x00", text)
     return text.replace("\x00", _year_text(new), 1).replace("\x00", "")
+
+
+def prepare() -> None:
+    """Build what understanding a question needs (country tables and patterns) ahead of the first one."""
+    geo_prepare()
+    _country_pattern()
 
 
 def understand(question: str, history: list[str] | None = None, newest: int | None = None) -> Query:

@@ -70,13 +70,26 @@ def test_a_bug_in_our_own_bookkeeping_raises_instead_of_skipping_a_file(settings
     def broken(*args, **kwargs):
         raise KeyError("manifest entry")
 
-    monkeypatch.setattr(pipeline, "infer_report", broken)  # metadata inference is ours, not the parser's
+    monkeypatch.setattr(pipeline, "text_key", broken)  # the manifest entry is ours, whatever the file holds
     with pytest.raises(KeyError, match="manifest entry"):
         ingest_corpus(settings, _splitter())
-    monkeypatch.undo()
-    monkeypatch.setattr(pipeline, "text_key", broken)  # so is the manifest entry
-    with pytest.raises(KeyError):
-        ingest_corpus(settings, _splitter())
+
+
+def test_metadata_inference_failing_on_one_text_skips_only_that_file(settings, monkeypatch):
+    """Inferring a title and period reads the report's text, like the parser: a bug it hits on one odd
+    text skips that file with a reason, and the others are indexed."""
+    real = pipeline.infer_report
+
+    def infer(path, *args, **kwargs):
+        if path.name == "gamma.md":
+            raise IndexError("no heading")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "infer_report", infer)
+    out = ingest_corpus(settings, _splitter())
+    assert [Path(s.path).name for s in out.skipped] == ["gamma.md"]
+    assert "could not be parsed (IndexError: no heading)" in out.skipped[0].reason
+    assert len(out.reports) == len(REPORTS) - 1
 
 
 def test_progress_comes_through_one_callback_and_reused_reports_are_not_read(settings, monkeypatch):
