@@ -17,6 +17,7 @@ from pathlib import Path
 
 from assistant.errors import SourceError
 from assistant.ingest.footnotes import SUPERSCRIPTS, TO_SUPERSCRIPT, from_superscript
+from assistant.ingest.hyphenation import Dehyphenator
 from assistant.settings import Parsing
 
 _NOTE_START = re.compile(rf"^[{SUPERSCRIPTS}\d]+\s*\S")  # a page-bottom note: its number, then text
@@ -102,6 +103,7 @@ def pdf_to_markdown(path: Path, layout: Parsing | None = None) -> str:
             raise SourceError("not a readable PDF; check that the file is a complete PDF") from exc
         raise SourceError(f"PDF cannot be read ({type(exc).__name__}: {exc}); check the file") from exc
     all_lines = [ln for page in pages for ln in page]
+    lines_joined = Dehyphenator(ln.text for ln in all_lines)
     if sum(len(ln.text) for ln in all_lines) < 20:
         raise SourceError("PDF has no text layer (a scanned image?); run OCR on it (e.g. ocrmypdf) and add that")
     body = Counter()
@@ -147,7 +149,7 @@ def pdf_to_markdown(path: Path, layout: Parsing | None = None) -> str:
         for para in paragraphs:
             text = para[0]
             for nxt in para[1:]:
-                text = text + nxt if text.endswith("-") and nxt[:1].islower() else text + " " + nxt
+                text = lines_joined.join(text, nxt)  # a word split at a line end is joined again
             out.append(text)
         out.append("")  # a page break: one more blank line
     return "\n\n".join(out).strip() + "\n"

@@ -1,0 +1,63 @@
+"""Line-end hyphens in text read from a PDF: a word the typesetter split ("pro-" / "tection") is
+joined again; a hyphen that belongs to the word ("UNHCR-" / "funded", "self-" / "organisation" where
+the report writes "self-organisation", "2021-" / "2027") is kept, with no space put in.
+
+The join is made only when the joined word is a word of the document itself (written unbroken
+somewhere else in it) or of a maintained English word list (pyspellchecker's), and the hyphenated form
+is not written anywhere in the document; otherwise the hyphen stays. Pure functions; nothing here
+knows about PDFs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_HEAD = re.compile(r"([^\W_]+)-$")  # the word part before a line-end hyphen
+_TAIL = re.compile(r"^([^\W_]+)")
+
+
+@lru_cache(maxsize=1)
+def _word_list():
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language="en", distance=1).word_frequency
+
+
+def is_listed(word: str) -> bool:
+    """Whether a maintained word list holds the word (lower case)."""
+    return word in _word_list()
+
+
+class Dehyphenator:
+    """Joins the lines of one document, knowing which words it writes unbroken or hyphenated."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.words: set[str] = set()
+        self.hyphenated: set[str] = set()
+        for line in lines:
+            tokens = line.split()
+            if tokens and tokens[-1].endswith("-"):
+                tokens = tokens[:-1]  # a line-end fragment says nothing about how the word is written
+            for token in tokens:
+                for word in _WORD.findall(token):
+                    word = word.lower()
+                    (self.hyphenated if "-" in word else self.words).add(word)
+                    self.words.update(word.split("-"))
+
+    def join(self, text: str, nxt: str) -> str:
+        """``text`` followed by the next line ``nxt`` of the same paragraph."""
+        head = _HEAD.search(text)
+        if head is None:  # no hyphen, or a dash standing apart ("word -"): the lines are joined by a space
+            return f"{text} {nxt}"
+        tail = _TAIL.match(nxt)
+        if tail is None or not tail.group(1)[:1].islower() or not head.group(1).isalpha() \
+                or head.group(1).isupper():
+            return text + nxt  # "2021-2027", "UNHCR-funded", "EU-Turkey": the hyphen is the word's
+        hyphen_form = f"{head.group(1)}-{tail.group(1)}".lower()
+        joined = (head.group(1) + tail.group(1)).lower()
+        if hyphen_form not in self.hyphenated and (joined in self.words or is_listed(joined)):
+            return text[:-1] + nxt
+        return text + nxt
