@@ -11,13 +11,13 @@
     evaluate(settings, gold, modes)   -> EvalReport      `assistant eval`
     calibrate(settings, gold)         -> dict            `assistant eval --calibrate`
 
-Nothing heavy is imported here: each verb imports what it needs when called, so `assistant --help`
-stays instant. Every verb raises UserError (one line, what to do) for what a user can fix.
+No model and no index is loaded at import; the index, build and corpus modules are imported by the
+verbs that need them, when called, and the CLI imports this module only inside its commands, so
+`assistant --help` stays instant. Every verb raises UserError (one line, what to do) for what a user can fix.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +26,9 @@ from assistant.errors import Interrupted, UserError
 from assistant.models import Answer
 from assistant.results import (Added, ChatTurn, Inspection, PassageRecord, Removed, RolledBack, ServedReport,
                                ServingState)
-from assistant.evaluation import METRICS, EvalReport, failures  # light: no model, no index
-from assistant.ingest.pipeline import PROGRESS_LOG  # the logger whose INFO records are notes for the user
+from assistant import evaluation
+from assistant.evaluation import METRICS, EvalReport, failures
+from assistant.ingest.pipeline import PROGRESS_LOG, Progress  # Progress: on_progress(stage, done, total)
 from assistant.retrieval.normalize import check_k, k_message, normalize_text
 from assistant.session import MAX_QUESTION_CHARS, Assistant
 from assistant.settings import Settings
@@ -41,10 +42,6 @@ __all__ = ["Added", "AddedNotIndexed", "Assistant", "ChatTurn", "EvalReport", "I
            "check_k", "check_password", "evaluate", "failures", "file_types", "index_exists", "inspect",
            "is_local", "k_message", "latest_report", "markdown", "normalize_text", "remove",
            "remove_staging", "rollback", "status", "write_report"]
-
-# A progress callback: (stage, done, total); stages parse, split, embed, write, done.
-Progress = Callable[[str, int, int], None]
-
 
 def ask(settings: Settings, question: str, history: list[str] | None = None, k: int | None = None,
         **filters: Any) -> Answer:
@@ -154,38 +151,29 @@ def inspect(settings: Settings, report: str | None = None) -> Inspection:
 
 def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] | None = None) -> EvalReport:
     """Run the gold questions through the retrieval modes and score them."""
-    from assistant.evaluation import evaluate as run
     from assistant.retrieval.pipeline import MODES
 
-    return run(settings, gold, tuple(modes or MODES))
+    return evaluation.evaluate(settings, gold, tuple(modes or MODES))
 
 
 def latest_report(settings: Settings) -> EvalReport | None:
     """The latest report `assistant eval` wrote into ``settings.eval_reports``, if any."""
-    from assistant.evaluation import EvalReport
-
     return EvalReport.read(settings.eval_reports / "latest.json")
 
 
 def markdown(report: EvalReport) -> str:
     """An evaluation report as Markdown: metrics per mode, by question kind, targets, failures."""
-    from assistant.evaluation import markdown as render
-
-    return render(report)
+    return evaluation.markdown(report)
 
 
 def write_report(report: EvalReport, folder: Path) -> tuple[Path, Path]:
     """Write an evaluation report as JSON and Markdown (and latest.json / latest.md) into ``folder``."""
-    from assistant.evaluation import write_report as write
-
-    return write(report, folder)
+    return evaluation.write_report(report, folder)
 
 
 def calibrate(settings: Settings, gold: Path) -> dict[str, Any]:
     """Fusion weights and the abstention threshold chosen on a gold set (see evaluation.calibrate)."""
-    from assistant.evaluation import calibrate as run
-
-    return run(settings, gold)
+    return evaluation.calibrate(settings, gold)
 
 
 def file_types() -> list[str]:

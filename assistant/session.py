@@ -42,7 +42,6 @@ class Assistant:
         self._refused: dict[str, str] = {}  # version -> why it cannot be served
         self.notice: str | None = None  # set while serving an older version than CURRENT names
         self._lock = threading.Lock()
-        self._served: tuple[str, list[ServedReport]] | None = None  # the reports of one version, counted
 
     @property
     def index(self) -> IndexData:
@@ -97,16 +96,10 @@ class Assistant:
             index = self.index
         except UserError:
             return []
-        cached = self._served
-        if cached is None or cached[0] != index.version:  # counted once per version, not per answer
-            counts: dict[str, int] = {}
-            for p in index.passages:
-                counts[p.source] = counts.get(p.source, 0) + 1
-            cached = (index.version, [ServedReport(report=r, passages=counts.get(r.id, 0),
-                                                   notes=len(doc.notes) if (doc := index.documents.get(r.id)) else 0)
-                                      for r in index.reports.values()])
-            self._served = cached
-        return list(cached[1])
+        rows = index.metadata.by_report  # the version's rows by report, kept with it: nothing counted per answer
+        return [ServedReport(report=r, passages=len(rows.get(r.id, ())),
+                             notes=len(doc.notes) if (doc := index.documents.get(r.id)) else 0)
+                for r in index.reports.values()]
 
     def load(self) -> ServingState:
         """Read the index, its metadata arrays and the model now, so the first question is answered at
@@ -114,7 +107,6 @@ class Assistant:
         state = self.state()
         if state.error is None:
             self.index.metadata  # noqa: B018 - built on first use otherwise
-            self.reports()
         prepare_questions()  # the country tables question understanding uses
         self.embedder.encode(["load"])  # loads the weights and starts the inference session
         return state

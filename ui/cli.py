@@ -7,12 +7,13 @@ User errors print one line (`error: ...`) and exit 2 (130 when interrupted), nev
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -107,24 +108,27 @@ def _echo_json(model: Any) -> None:
     click.echo(json.dumps(model.model_dump(mode="json"), ensure_ascii=False))
 
 
-def _bars(show: bool):
-    """Progress bars on stderr drawn from the library's callback; None when they are not wanted."""
+@contextlib.contextmanager
+def _bars(show: bool) -> Iterator[Any]:
+    """Progress bars on stderr drawn from the library's callback, closed on the way out (None when
+    they are not wanted: quiet or JSON output)."""
     if not show:
-        return None
+        yield None
+        return
     from ui.progress import Bars
 
-    return Bars()
+    bars = Bars()
+    try:
+        yield bars
+    finally:
+        bars.close()
 
 
 def _run_build(settings: Any, full: bool, as_json: bool, quiet: bool) -> None:
     from assistant import api
 
-    bars = _bars(not (quiet or as_json))
-    try:
+    with _bars(not (quiet or as_json)) as bars:
         summary = api.build(settings, full=full, on_progress=bars)
-    finally:
-        if bars:
-            bars.close()
     _print_summary(summary, as_json)
 
 
@@ -205,16 +209,13 @@ def add_cmd(ctx: click.Context, base: dict, paths: tuple[Path, ...], report_id: 
     metadata = {"id": report_id, "title": title, "publisher": publisher, "year": year,
                 "period_start": period_start, "period_end": period_end, "url": url}
     settings = _settings(**_merged(ctx, base), chunk_tokens=(ctx.obj or {}).get("chunk_tokens"))
-    bars = _bars(not (quiet or as_json))
-    try:
-        added = api.add(settings, list(paths), metadata, on_progress=bars)
-    except api.AddedNotIndexed as exc:  # in the corpus, not indexed: say what was added before the error
-        if not as_json:
-            _print_added(paths, exc.reports, settings)
-        raise
-    finally:
-        if bars:
-            bars.close()
+    with _bars(not (quiet or as_json)) as bars:
+        try:
+            added = api.add(settings, list(paths), metadata, on_progress=bars)
+        except api.AddedNotIndexed as exc:  # in the corpus, not indexed: say what was added before the error
+            if not as_json:
+                _print_added(paths, exc.reports, settings)
+            raise
     if not as_json:
         _print_added(paths, added.reports, settings)
     _print_summary(added.build, as_json)
@@ -245,12 +246,8 @@ def remove_cmd(ctx: click.Context, base: dict, report: str, as_json: bool, quiet
     from assistant import api
 
     settings = _settings(**_merged(ctx, base), chunk_tokens=(ctx.obj or {}).get("chunk_tokens"))
-    bars = _bars(not (quiet or as_json))
-    try:
+    with _bars(not (quiet or as_json)) as bars:
         removed = api.remove(settings, report, on_progress=bars)
-    finally:
-        if bars:
-            bars.close()
     if as_json:
         click.echo(json.dumps(removed.as_json(), ensure_ascii=False))
         return
@@ -434,11 +431,8 @@ def serve_cmd(base: dict, host: str | None, port: int | None) -> None:
     api.remove_staging(settings)
     if not api.index_exists(settings):
         click.echo(f"No index in {settings.index}: building it from {settings.corpus} ...")
-        bars = _bars(True)
-        try:
+        with _bars(True) as bars:
             summary = api.build(settings, on_progress=bars)
-        finally:
-            bars.close()
         click.echo(f"Indexed {summary.reports} reports, {summary.passages} passages in {summary.seconds:.1f} s")
     from ui.app import launch
 
