@@ -63,6 +63,8 @@ class Passage(BaseModel):
     lead_countries: list[str] = Field(default_factory=list)  # in its heading or first sentence: its subject
     years: list[int] = Field(default_factory=list)
     n_tokens: int = 0
+    pages: list[int] = Field(default_factory=list)  # first (and last) page in the source file, for PDFs
+    ocr: bool = False  # its text (or part of it) was read from a page image by OCR
 
     @property
     def section(self) -> str | None:
@@ -163,6 +165,49 @@ class Manifest(BaseModel):
     reports: dict[str, ManifestEntry] = Field(default_factory=dict)
 
 
+class ReadingQuality(BaseModel):
+    """How well a report read, so that a user knows when a PDF read poorly: `index status`, `inspect
+    --report`, the Sources tab and the build's JSON show it."""
+
+    markers: int = 0  # note markers attached to a note
+    markers_without_notes: int = 0  # markers left in the text: no note with their number was found
+    notes_without_markers: int = 0  # notes nothing in the text cites (kept as passages of their own)
+    pages: int | None = None  # PDF: its pages
+    ocr_pages: list[int] = Field(default_factory=list)  # read from the page image by OCR
+    blank_pages: list[int] = Field(default_factory=list)  # no text layer and no OCR: not read
+    stray_pages: list[int] = Field(default_factory=list)  # text below the notes, neither body nor note
+    score: float = 1.0  # 0-1: the share of markers, notes and pages that read cleanly (OCR pages count half)
+    verdict: str = "good"  # good (score >= 0.95), fair (>= 0.8) or poor
+
+    @classmethod
+    def measure(cls, **counts: object) -> ReadingQuality:
+        """The figure and verdict from the counts: the notes' problems and the pages' problems, each as
+        a share of what could have gone wrong, multiplied."""
+        q = cls.model_validate(counts)
+        notes_total = q.markers + q.markers_without_notes + q.notes_without_markers
+        notes_ok = 1 - (q.markers_without_notes + q.notes_without_markers) / notes_total if notes_total else 1.0
+        pages_bad = len(q.blank_pages) + len(q.stray_pages) + 0.5 * len(q.ocr_pages)
+        pages_ok = 1 - min(1.0, pages_bad / q.pages) if q.pages else 1.0
+        q.score = round(notes_ok * pages_ok, 3)
+        q.verdict = "good" if q.score >= 0.95 else "fair" if q.score >= 0.8 else "poor"
+        return q
+
+    def problems(self) -> list[str]:
+        """What went wrong, in words (empty when nothing did)."""
+        out = []
+        if self.markers_without_notes:
+            out.append(f"{self.markers_without_notes} marker(s) without a note")
+        if self.notes_without_markers:
+            out.append(f"{self.notes_without_markers} note(s) cited nowhere")
+        if self.blank_pages:
+            out.append(f"{len(self.blank_pages)} page(s) with no text read")
+        if self.stray_pages:
+            out.append(f"{len(self.stray_pages)} page(s) with text outside the body and notes")
+        if self.ocr_pages:
+            out.append(f"{len(self.ocr_pages)} page(s) read by OCR")
+        return out
+
+
 class DocumentInfo(BaseModel):
     """documents.json, per report: what parsing found besides the passages."""
 
@@ -171,6 +216,7 @@ class DocumentInfo(BaseModel):
     orphans: list[str] = Field(default_factory=list)  # numbers of the notes cited nowhere in the text
     warnings: list[str] = Field(default_factory=list)
     furniture: list[str] = Field(default_factory=list)  # page headers and the like, dropped from the text
+    quality: ReadingQuality | None = None  # None: written by a version that did not measure it
 
 
 class ReportSummary(BaseModel):
@@ -186,6 +232,7 @@ class ReportSummary(BaseModel):
     orphans: list[str] = Field(default_factory=list)
     warnings: list[str]
     reused: bool = False  # unchanged since the last version: not parsed again
+    quality: ReadingQuality | None = None
 
 
 class BuildSummary(BaseModel):
@@ -209,6 +256,7 @@ class IndexedReport(BaseModel):
     id: str
     file: str
     passages: int
+    quality: ReadingQuality | None = None
 
 
 class Renamed(BaseModel):

@@ -56,8 +56,12 @@ class Parsing(_Stage):
                                  "size are body text; page-bottom notes start below the last of them.")
     pdf_note_size: float = Field(0.9, gt=0, le=1, description="PDF: lines below the body text and smaller than this "
                                  "fraction of the body size are page-bottom notes.")
-    pdf_paragraph_gap: float = Field(0.9, ge=0, le=5, description="PDF: a vertical gap larger than this fraction of the "
-                                     "type size starts a new paragraph.")
+    pdf_paragraph_gap: float = Field(0.3, ge=0, le=5, description="PDF: a gap between lines wider than the document's "
+                                     "usual line spacing by this fraction of the type size starts a new paragraph.")
+    ocr_languages: str = Field("eng", min_length=2, description="Tesseract languages for PDF pages with no text layer "
+                               "(e.g. eng+fra+deu); each needs its Debian package tesseract-ocr-<lang>.")
+    ocr_dpi: int = Field(300, ge=72, le=600, description="Resolution at which a page without a text layer is "
+                         "rendered for OCR.")
 
 
 class Embedding(_Stage):

@@ -24,7 +24,8 @@ class _Notes(logging.Handler):
 
 
 class Bars:
-    """A bar per stage (parse, split, embed, write), opened when the stage's first event arrives."""
+    """A bar per stage (parse, split, embed, write), opened when the stage's first event arrives; while
+    a PDF is read, a second bar under the parse bar counts its pages ("page" events)."""
 
     UNITS = {"parse": "report", "split": "report", "embed": "passage", "write": "version"}
 
@@ -33,12 +34,21 @@ class Bars:
         self._bar: tqdm | None = None
         self._logger = logging.getLogger(PROGRESS_LOG)
         self._restore = (self._logger.level, self._logger.propagate)
+        self._pages: tqdm | None = None
         self._notes: _Notes | None = _Notes()
         self._logger.addHandler(self._notes)  # until close(): the notes beside the bars, not also in the log
         self._logger.setLevel(logging.INFO)
         self._logger.propagate = False
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage == "page":  # the pages of one PDF, inside the parse stage
+            if self._pages is None:
+                self._pages = tqdm(total=total, desc="pages", unit="page", file=sys.stderr, leave=False)
+            self._pages.update(max(0, done - self._pages.n))
+            if done >= total:
+                self._pages.close()
+                self._pages = None
+            return
         if stage != self._stage:
             self._end_stage()
             self._stage = stage
@@ -58,6 +68,9 @@ class Bars:
             self._notes = None
 
     def _end_stage(self) -> None:
+        if self._pages is not None:
+            self._pages.close()
+            self._pages = None
         if self._bar is not None:
             self._bar.update(max(0, (self._bar.total or 0) - self._bar.n))  # a stage that ended is complete
             self._bar.close()

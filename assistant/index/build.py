@@ -26,7 +26,7 @@ from assistant.errors import UserError
 from assistant.hashing import text_key
 from assistant.index import store
 from assistant.index.cache import EmbeddingCache
-from assistant.index.compat import BUILD_ADVICE, check_model, check_splitter, parsed_alike
+from assistant.index.compat import BUILD_ADVICE, check_model, parsed_alike
 from assistant.index.lock import BuildLock
 from assistant.ingest.pipeline import (PROGRESS_LOG, Ingested, Progress, Reusable, duration, ingest_corpus,
                                        make_splitter)
@@ -51,7 +51,11 @@ def _previous(settings: Settings, embedder: Embedder, splitter: PassageSplitter,
         log.warning("the current index cannot be reused (%s); building from scratch", exc)
         return None
     check_model(previous.meta, embedder, settings.index, BUILD_ADVICE)
-    check_splitter(previous.meta, splitter.identity(), settings.index)
+    if previous.meta.splitter != splitter.identity():
+        log.warning("index %s was split another way (%s; this version splits with %s); splitting every report "
+                    "again (embeddings come from the cache)", previous.version, previous.meta.splitter,
+                    splitter.identity())
+        return None
     if not parsed_alike(previous.meta, settings.parsing):
         log.warning("the parsing settings changed since index %s was built; parsing every report again "
                     "(embeddings come from the cache)", previous.version)

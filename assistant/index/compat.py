@@ -33,10 +33,3 @@ def parsed_alike(meta: IndexMeta, parsing: Parsing) -> bool:
     report again (their embeddings come from the cache) and `index status` says it is out of date."""
     return (meta.parsing if meta.parsing is not None else Parsing().model_dump(mode="json")) == \
         parsing.model_dump(mode="json")
-
-
-def check_splitter(meta: IndexMeta, splitter: dict[str, object], index_dir: Path) -> None:
-    """Raise UserError unless the index was split as ``splitter`` (its identity) splits."""
-    if meta.splitter != splitter:
-        raise UserError(f"the index in {index_dir} was split with {meta.splitter or None}, this version splits "
-                        f"with {splitter}; run `assistant index --full` to rebuild")

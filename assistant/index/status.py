@@ -12,6 +12,7 @@ from __future__ import annotations
 from assistant.errors import UserError
 from assistant.index import store
 from assistant.index.compat import parsed_alike
+from assistant.ingest.splitter import SPLITTER_VERSION
 from assistant.ingest.plan import plan, read_skipped, skip_rules
 from assistant.models import CopyFile, IndexedReport, IndexStatus, Renamed, SkippedFile
 from assistant.settings import Settings
@@ -51,5 +52,6 @@ def index_status(settings: Settings) -> IndexStatus:
     out.skipped = [SkippedFile(path=s.path, reason=s.reason) for s in corpus_plan.skipped] + known_skips
     out.copies = [CopyFile(path=s.path, same_as=s.same_as, reason=s.reason) for s in corpus_plan.copies]
     out.current = data is not None and not (out.added or out.modified or out.removed or out.renamed) \
-        and parsed_alike(data.meta, settings.parsing)  # other parsing settings: every report is parsed again
+        and parsed_alike(data.meta, settings.parsing) \
+        and (data.meta.splitter or {}).get("version") == SPLITTER_VERSION  # else every report is parsed again
     return out

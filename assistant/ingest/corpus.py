@@ -4,7 +4,6 @@ to it (`assistant index add`, the web upload)."""
 from __future__ import annotations
 
 import logging
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from assistant.errors import UserError
-from assistant.geo import YEAR
+from assistant.ingest.document import ParsedDocument
 from assistant.ingest.loaders import too_large
 from assistant.models import Report, Skipped
 from assistant.settings import Parsing
@@ -64,14 +63,24 @@ def read_manifest(corpus: Path) -> dict[str, Report]:
     return reports
 
 
-def infer_report(path: Path, text: str, taken: set[str], first_heading: str | None = None,
-                 report_id: str | None = None) -> Report:
-    """Metadata for a file the manifest does not describe: title from its first heading (else its first
-    line), period from the years its text mentions; the id ``report_id`` (the one it was indexed under
-    before) or one made from its file name that is not in ``taken``."""
-    title = first_heading or next((ln.strip().lstrip("#").strip() for ln in text.splitlines() if ln.strip()),
-                                  path.stem)
-    years = [int(y) for y in re.findall(rf"\b{YEAR}\b", text)]
+def infer_report(path: Path, doc: ParsedDocument, taken: set[str], report_id: str | None = None,
+                 source: Path | None = None) -> Report:
+    """Metadata for a file the manifest does not describe, read from the report itself
+    (assistant/ingest/metadata.py): the title from the file's own metadata (PDF info, HTML title) or
+    its first real heading, never page debris or a paragraph; the year published from the metadata,
+    a dateline near the top, the title or the latest dated note; the period from the years its events
+    are dated in. The id is ``report_id`` (the one it was indexed under before) or one made from its
+    file name that is not in ``taken``. ``source``: where the file's bytes are when they are not at
+    ``path`` yet (a report being added)."""
+    from assistant.ingest import metadata as meta
+
+    fmt = FORMATS.get(path.suffix.lower(), "txt")
+    own = meta.file_metadata(source or path, fmt)
+    lines = meta.outline(doc.blocks, doc.headings)
+    title, _ = meta.choose_title(lines, own, fallback=path.stem)
+    body = "\n".join(block.text for block in doc.blocks)
+    year, _ = meta.publication_year([ln.text for ln in lines], title, own.year, [n.text for n in doc.notes], body)
+    start, end = meta.period_covered(body, published=year)
     rid = report_id or _slug(path.stem)
     n = 2
     while rid in taken and rid != report_id:
@@ -80,11 +89,12 @@ def infer_report(path: Path, text: str, taken: set[str], first_heading: str | No
         id=rid,
         file=path.name,
         title=title[:200],
-        period_start=min(years) if years else None,
-        period_end=max(years) if years else None,
-        format=FORMATS.get(path.suffix.lower(), "txt"),
-        inferred=["title", "period_start", "period_end"],
-        notes="Not in sources.toml: title and period were inferred; add an entry to correct them.",
+        year=year,
+        period_start=start,
+        period_end=end,
+        format=fmt,
+        inferred=["title", "year", "period_start", "period_end"],
+        notes="Not in sources.toml: title, year and period were inferred; add an entry to correct them.",
     )
 
 
@@ -220,8 +230,7 @@ def add_report(corpus: Path, source: Path, metadata: dict[str, object], name: st
         raise UserError(f"{source}: {exc}") from exc
     doc = parse_text(text, parse_format(fmt))
     taken = {r.id for r in manifest.values()}
-    body = "\n".join(block.text for block in doc.blocks)
-    inferred = infer_report(target, body, taken, doc.headings[0] if doc.headings else None)
+    inferred = infer_report(target, doc, taken, source=source)
     given = {k: v for k, v in metadata.items() if v is not None}
     if "id" in given:
         given["id"] = _slug(str(given["id"]))

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from assistant.ingest.footnotes import mark_markers, split_notes
 from assistant.ingest.layout import Block, layout
-from assistant.models import Note
+from assistant.models import Note, ReadingQuality
 
+if TYPE_CHECKING:
+    from assistant.ingest.pdf import PdfReading
+
+_NO_NOTE = re.compile(r"has no note")  # the notes reader's warning for a marker it left in the text
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff\ue000-\ue0ff]")
 
 
@@ -21,6 +26,17 @@ class ParsedDocument:
     warnings: list[str] = field(default_factory=list)
     furniture: list[str] = field(default_factory=list)
     orphans: list[Note] = field(default_factory=list)
+    reading: PdfReading | None = None  # a PDF: how its pages read
+    markers: int = 0  # note markers attached to a note
+    unresolved: int = 0  # note markers left in the text, with no note
+
+    def quality(self) -> ReadingQuality:
+        """How well the report read (markers and notes; a PDF's pages too)."""
+        r = self.reading
+        pages = {} if r is None else {"pages": r.pages, "ocr_pages": r.ocr_pages, "blank_pages": r.blank_pages,
+                                      "stray_pages": r.stray_pages}
+        return ReadingQuality.measure(markers=self.markers, markers_without_notes=self.unresolved,
+                                      notes_without_markers=len(self.orphans), **pages)
 
 
 def normalize(text: str) -> str:
@@ -43,5 +59,7 @@ def parse_text(text: str, fmt: str) -> ParsedDocument:
     orphans = table.orphans()
     warnings = list(table.warnings)
     warnings += [f"note {n.number} is cited nowhere in the text (orphan)" for n in orphans]
+    unresolved = sum(1 for w in table.warnings if _NO_NOTE.search(w))
     return ParsedDocument(blocks=laid.blocks, headings=laid.headings, notes=table.notes, note_form=table.form,
-                          warnings=warnings, furniture=table.furniture + laid.furniture, orphans=orphans)
+                          warnings=warnings, furniture=table.furniture + laid.furniture, orphans=orphans,
+                          markers=len(table.cited), unresolved=unresolved)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from assistant.ingest.footnotes import MARK_CLOSE, MARK_OPEN
 from assistant.ingest.inline import clean_inline
+from assistant.ingest.pages import CONTINUES, CONTINUES_GLUED, has_marks, take_marks, visible
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _NUMBERED = re.compile(r"^\d{1,3}\.\s+\S")
@@ -123,7 +124,8 @@ def _is_caps(text: str) -> bool:
 
 
 def _ends_sentence(text: str) -> bool:
-    return text.rstrip()[-1:] in _TERMINAL if text.strip() else True
+    text = visible(text).rstrip()
+    return text[-1:] in _TERMINAL if text else True
 
 
 def _title_candidate(para: _Para) -> bool:
@@ -162,6 +164,14 @@ def layout(lines: list[str], fmt: str) -> Layout:
     for para in paras:
         prev = joined[-1] if joined else None
         first = para.lines[0].lstrip()[:1] if para.lines else ""
+        if first in (CONTINUES, CONTINUES_GLUED):  # the reader says: the paragraph before goes on here
+            rest = para.lines[0].lstrip()[1:]
+            if prev is not None and prev.kind == "text" and para.kind == "text" and not _MD_HEADING.match(prev.lines[-1]):
+                prev.lines[-1] += ("" if first == CONTINUES_GLUED else " ") + rest
+                prev.lines.extend(para.lines[1:])
+                prev.gap_after = para.gap_after
+                continue
+            para.lines[0] = rest
         if (prev is not None and prev.kind == "text" and para.kind == "text" and first.islower()
                 and not _MD_HEADING.match(prev.lines[-1]) and not _ends_sentence(prev.lines[-1])):
             tail = prev.lines[-1]
@@ -204,8 +214,12 @@ def layout(lines: list[str], fmt: str) -> Layout:
     furniture: list[str] = []
     stack: list[tuple[int, str]] = []
     path: tuple[str, ...] = ()  # the stack's titles: one tuple shared by the blocks of a section
+    pending = ""  # the page marks of headings, carried to the text that follows them
     for para in joined:
         if para.kind == "heading":
+            if has_marks(para.text):
+                pending += take_marks(para.text)
+                para.lines = [visible(line) for line in para.lines]
             title = clean_inline(para.text.strip())
             if stack and stack[-1][1] == title:  # the same heading repeated one level down
                 furniture.append(title)
@@ -218,5 +232,6 @@ def layout(lines: list[str], fmt: str) -> Layout:
             continue
         text = clean_inline(para.text).strip()
         if text:
-            blocks.append(Block(text=text, heading_path=path, kind=para.kind))
+            blocks.append(Block(text=pending + text, heading_path=path, kind=para.kind))
+            pending = ""
     return Layout(blocks=blocks, headings=headings, furniture=furniture)

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.errors import SourceError
 from assistant.settings import Parsing
+
+if TYPE_CHECKING:
+    from assistant.ingest.pdf import PdfReading
+
+
+@dataclass
+class Loaded:
+    """A file's text, and for a PDF how its pages read."""
+
+    text: str
+    reading: PdfReading | None = None
 
 
 def too_large(size: int, parsing: Parsing) -> str | None:
@@ -17,10 +31,17 @@ def too_large(size: int, parsing: Parsing) -> str | None:
 
 
 def load_text(path: Path, fmt: str, parsing: Parsing | None = None) -> str:
+    """The file's text; raises SourceError naming what is wrong and what to do (see ``load``)."""
+    return load(path, fmt, parsing).text
+
+
+def load(path: Path, fmt: str, parsing: Parsing | None = None,
+         on_page: Callable[[int, int], None] | None = None) -> Loaded:
     """The file's text; raises SourceError naming what is wrong and what to do.
 
     HTML and PDF come back in the project's Markdown dialect (see ``parse_format``). ``parsing``:
-    the file size limit and the PDF layout thresholds (the defaults when not given)."""
+    the file size limit, the PDF layout thresholds and OCR (the defaults when not given);
+    ``on_page(done, total)``: called after each page of a PDF."""
     parsing = parsing or Parsing()
     try:
         size = path.stat().st_size
@@ -31,12 +52,13 @@ def load_text(path: Path, fmt: str, parsing: Parsing | None = None) -> str:
     if too_large(size, parsing):
         raise SourceError(too_large(size, parsing))
     if fmt == "pdf":
-        from assistant.ingest.pdf import pdf_to_markdown
+        from assistant.ingest.pdf import read_pdf
 
         with path.open("rb") as fh:
             if not fh.read(1024).lstrip().startswith(b"%PDF"):
                 raise SourceError("not a PDF (no %PDF header); check the file or its extension")
-        return pdf_to_markdown(path, parsing)
+        pdf = read_pdf(path, parsing, on_page)
+        return Loaded(pdf.markdown, pdf.reading)
     data = path.read_bytes()
     if b"\x00" in data[:65536]:
         raise SourceError("binary data, not text (NUL bytes); convert the report to UTF-8 text")
@@ -52,7 +74,7 @@ def load_text(path: Path, fmt: str, parsing: Parsing | None = None) -> str:
         text = html_to_markdown(text)
         if not text.strip():
             raise SourceError("the HTML page has no text outside scripts and navigation")
-    return text
+    return Loaded(text)
 
 
 def parse_format(fmt: str) -> str:

@@ -1,41 +1,146 @@
-"""PDF reports, read with pdfplumber (pdfminer.six underneath): characters with their size and
-position, so superscript note markers and page-bottom notes are recognised from the layout itself.
+"""PDF reports, read from the characters of each page with their size and position, so that the
+layout itself says what is body, heading, note or page furniture, whichever tool typeset the file
+(a word processor, LaTeX, a browser's print-to-PDF, a report generator).
 
-The page is written in the project's Markdown dialect: larger lines become ``#`` headings, raised
-small digits become Unicode superscripts (``¹⁷``), the small-type notes at the bottom of a page become
-``¹ note text`` paragraphs where they stand, and pages are separated by blank lines, so the shared
-parser lifts the notes out and rejoins the sentence a page break cut. Page numbers and running
-heads or feet repeated on several pages are dropped as furniture.
+Page by page (one page's characters in memory at a time), characters become lines: digits set small
+and raised become superscript note markers (``¹⁷``), and a page set in two columns is read column by
+column. Over the whole document:
+
+* **furniture**: page numbers and running heads or feet (a line at the top or bottom edge of a page
+  whose text, digits aside, is at the edge of other pages too) are dropped;
+* **notes**: the lines below a page's body, in smaller type, that start with a number (raised or not,
+  glued to the text or set apart) are that page's notes; lines there without a number continue the
+  note before, also across a page break; notes listed after the body in body type (endnotes printed
+  by a browser: ``1. text``) are recognised by their numbers following the markers cited before them;
+* **headings**: lines in larger type (or whole lines in bold, short and unpunctuated) become ``#``
+  headings, a heading set over several lines becomes one;
+* **paragraphs**: a vertical gap, a first-line indent, or a short line that ends a sentence starts a
+  new one; a paragraph cut by a page or column break, or by the notes under it, is joined again, and a
+  word the typesetter split at a line end is joined again (``hyphenation.py``).
+
+The result is the project's Markdown dialect: ``#`` headings, paragraphs, superscript markers and
+page-bottom notes as ``¹ note text`` paragraphs placed after the paragraph in which their page ends,
+plus a page mark (``pages.py``) glued to the first word of each page so that passages know their pages.
+Pages without a text layer are read by Tesseract OCR when it is installed (``ocr.py``).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import SourceError
 from assistant.ingest.footnotes import SUPERSCRIPTS, TO_SUPERSCRIPT, from_superscript
 from assistant.ingest.hyphenation import Dehyphenator
+from assistant.ingest.pages import CONTINUES, CONTINUES_GLUED, page_mark
 from assistant.settings import Parsing
 
-_NOTE_START = re.compile(rf"^[{SUPERSCRIPTS}\d]+\s*\S")  # a page-bottom note: its number, then text
-_NOTE_NUMBER = re.compile(rf"^([{SUPERSCRIPTS}\d]+)\s*")
+log = logging.getLogger(__name__)
 
+_PAGE_NUMBER = re.compile(r"(?i)^(page\s*|p\.\s*|[-–—]\s*)?(\d{1,4}|[ivxlc]{1,7})(\s*[-–—])?(\s*(of|/)\s*\d{1,4})?$")
+_NOTE_HEAD = re.compile(rf"^([{SUPERSCRIPTS}]+|\d{{1,4}})(?:[.)]|(?=\s)|(?=[^\d\s.,:;%)\-–]))\s*(?=\S)")
+_LIST_NUMBER = re.compile(r"^(\d{1,4})[.)]\s+\S")
+_TERMINAL = tuple(".!?:;)”\"’»]")
+_HYPHENS = {"\ufffe": "-", "\u00ad": "-", "\u2010": "-", "\u2011": "-"}  # pdfium's line-end hyphen; soft hyphens
+_BOLD = re.compile(r"(?i)bold|black|heavy|semibold|demi")
 
 
 @dataclass
-class _Line:
+class Line:
+    """One line of text on a page (one column of it), with what the layout says about it."""
+
     text: str
-    size: float  # the line's main font size
+    size: float  # main type size
     top: float
-    bottom: float
-    page: int
-    starts_with_marker: str = ""  # a note number the line starts with (small type), if any
+    bottom: float  # baseline of the main type
+    x0: float
+    x1: float
+    page: int  # 1-based
+    lead: str = ""  # a raised note number the line starts with
+    bold: bool = False
+    column: int = 0  # 0: the whole width or the left column, 1: the right column
+    ocr: bool = False
+    edge: bool = False  # among the first or last two lines of its page
 
 
-def _line_from_chars(chars: list[dict], page: int, layout: Parsing) -> _Line | None:
+@dataclass
+class PdfReading:
+    """How a PDF read: what the quality report shows."""
+
+    pages: int = 0
+    ocr_pages: list[int] = field(default_factory=list)
+    blank_pages: list[int] = field(default_factory=list)  # no text layer and no OCR
+    stray_pages: list[int] = field(default_factory=list)  # text below the notes that is neither body nor note
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PdfText:
+    markdown: str
+    reading: PdfReading
+
+
+# ---------------------------------------------------------------------------------------------- lines
+
+def _rows(chars: list[dict]) -> list[list[dict]]:
+    """Characters grouped into rows by vertical overlap (a raised marker overlaps its line)."""
+    rows: list[list[dict]] = []
+    extents: list[list[float]] = []  # top, bottom of each row
+    for c in sorted(chars, key=lambda c: (c["bottom"], c["x0"])):
+        if not c["text"].strip():
+            continue
+        for k in range(len(rows) - 1, max(-1, len(rows) - 4), -1):  # only the last few rows can overlap
+            top, bottom = extents[k]
+            overlap = min(bottom, c["bottom"]) - max(top, c["top"])
+            if overlap > 0.3 * min(bottom - top, c["bottom"] - c["top"]) or (
+                    c["bottom"] <= bottom + 0.5 and c["top"] >= top - 0.5):
+                rows[k].append(c)
+                extents[k] = [min(top, c["top"]), max(bottom, c["bottom"])]
+                break
+        else:
+            rows.append([c])
+            extents.append([c["top"], c["bottom"]])
+    return rows
+
+
+def _gutter(rows: list[list[dict]], width: float) -> tuple[float, float] | None:
+    """The empty band between two columns, when the page is set in two."""
+    if len(rows) < 8 or width <= 0:
+        return None
+    bins = int(width) + 1
+    cover = [0] * bins
+    for row in rows:
+        seen = bytearray(bins)
+        for c in row:
+            for x in range(max(0, int(c["x0"])), min(bins, int(c["x1"]) + 1)):
+                seen[x] = 1
+        for x in range(bins):
+            cover[x] += seen[x]
+    limit = max(1, len(rows) // 10)
+    best: tuple[int, int] | None = None
+    start = None
+    lo, hi = int(width * 0.3), int(width * 0.7)
+    for x in range(lo, hi + 1):
+        if x < bins and cover[x] <= limit:
+            start = x if start is None else start
+        else:
+            if start is not None and (best is None or x - start > best[1] - best[0]):
+                best = (start, x)
+            start = None
+    if best is None or best[1] - best[0] < 6:
+        return None
+    left = sum(1 for row in rows if any(c["x1"] <= best[0] + 1 for c in row))
+    right = sum(1 for row in rows if any(c["x0"] >= best[1] - 1 for c in row))
+    if left < len(rows) * 0.25 or right < len(rows) * 0.25:
+        return None
+    return float(best[0]), float(best[1])
+
+
+def _line(chars: list[dict], page: int, layout: Parsing, column: int) -> Line | None:
     chars = sorted(chars, key=lambda c: c["x0"])
     sizes = Counter(round(c["size"], 1) for c in chars if c["text"].strip())
     if not sizes:
@@ -45,111 +150,495 @@ def _line_from_chars(chars: list[dict], page: int, layout: Parsing) -> _Line | N
     parts: list[str] = []
     prev = None
     lead = ""
-    for i, c in enumerate(chars):
-        text = c["text"]
-        raised = (c["size"] <= size * layout.pdf_superscript_size
-                  and c["bottom"] < base - size * layout.pdf_superscript_raise and text.isdigit())
+    body_seen = False
+    for c in chars:
+        text = _HYPHENS.get(c["text"], c["text"])
+        raised = (text.isdigit() and c["size"] <= size * layout.pdf_superscript_size
+                  and c["bottom"] < base - size * layout.pdf_superscript_raise)
         if prev is not None and c["x0"] - prev["x1"] > min(c["size"], prev["size"]) * layout.pdf_word_gap \
                 and not raised:
             parts.append(" ")
         if raised:
+            if not body_seen:
+                lead += text
             text = text.translate(TO_SUPERSCRIPT)
-            if not "".join(parts).strip():
-                lead += c["text"]
+        elif text.strip():
+            body_seen = True
         parts.append(text)
         prev = c
     line = re.sub(r"\s+", " ", "".join(parts)).strip()
-    return _Line(text=line, size=size, top=min(c["top"] for c in chars), bottom=base, page=page,
-                 starts_with_marker=lead)
+    if not line:
+        return None
+    named = [c for c in chars if c["text"].strip()]
+    bold = sum(1 for c in named if _BOLD.search(c.get("fontname") or "")) >= 0.8 * len(named)
+    return Line(text=line, size=size, top=min(c["top"] for c in chars), bottom=base,
+                x0=chars[0]["x0"], x1=max(c["x1"] for c in chars), page=page, lead=lead, bold=bold, column=column)
 
 
-def _lines(page, page_no: int, layout: Parsing) -> list[_Line]:
-    rows: list[list[dict]] = []
-    for c in sorted(page.chars, key=lambda c: (round(c["bottom"]), c["x0"])):
-        # a raised superscript sits a little above its line: group by overlap of vertical extent
-        for row in rows:
-            top = min(x["top"] for x in row)
-            bottom = max(x["bottom"] for x in row)
-            if c["top"] < bottom - 1 and c["bottom"] > top + 1:
-                row.append(c)
-                break
+def page_lines(chars: list[dict], page: int, width: float, layout: Parsing) -> list[Line]:
+    """The page's lines in reading order: by column when set in two, full-width lines between."""
+    rows = _rows(chars)
+    gutter = _gutter(rows, width)
+    keyed: list[tuple[tuple[int, int, float], Line]] = []
+    if gutter is None:
+        keyed = [((0, 0, ln.top), ln) for row in rows if (ln := _line(row, page, layout, 0)) is not None]
+    else:
+        g0, g1 = gutter
+        mid = (g0 + g1) / 2
+        wide = [row for row in rows if any(c["x1"] > g0 and c["x0"] < g1 for c in row)]
+        wide_ids = {id(c) for row in wide for c in row}
+        tops = sorted(min(c["top"] for c in row) for row in wide)
+        rest = [c for c in chars if id(c) not in wide_ids and c["text"].strip()]
+
+        def band(top: float) -> int:
+            return sum(1 for t in tops if t <= top + 0.5)
+
+        for row in wide:  # a title, a wide table, a page number: starts a band of its own
+            if (ln := _line(row, page, layout, 0)) is not None:
+                keyed.append(((band(ln.top), -1, ln.top), ln))
+        for col, part in ((0, [c for c in rest if c["x1"] <= mid]), (1, [c for c in rest if c["x1"] > mid])):
+            for row in _rows(part):
+                if (ln := _line(row, page, layout, col)) is not None:
+                    keyed.append(((band(ln.top), col, ln.top), ln))
+    keyed.sort(key=lambda kv: kv[0])
+    out = [ln for _, ln in keyed]
+    by_height = sorted(out, key=lambda ln: ln.top)
+    for ln in by_height[:2] + by_height[-2:]:
+        ln.edge = True
+    return out
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+def _normal(text: str) -> str:
+    """A line's text with its numbers blanked: running heads that carry the page number match."""
+    return re.sub(r"\d+", "#", from_superscript(text).lower()).strip()
+
+
+def _furniture(pages: list[list[Line]]) -> set[str]:
+    """The texts (numbers blanked) of lines at a page's edge on at least two pages: running heads, feet."""
+    seen: Counter[str] = Counter()
+    for lines in pages:
+        seen.update({_normal(ln.text) for ln in lines if ln.edge and len(ln.text) < 150})
+    need = 2 if len(pages) < 20 else 3
+    return {t for t, n in seen.items() if n >= need and len(pages) >= 2}
+
+
+def _note_head(ln: Line) -> tuple[str, str] | None:
+    """(number, text) when the line starts a note: a raised number, or a number set before the text."""
+    if ln.lead:
+        return ln.lead, ln.text[len(ln.lead):].strip()
+    m = _NOTE_HEAD.match(ln.text)
+    if m is None:
+        return None
+    return from_superscript(m.group(1)), ln.text[m.end():]
+
+
+def _ends_sentence(text: str) -> bool:
+    text = text.rstrip().rstrip(SUPERSCRIPTS).rstrip()
+    return text.endswith(_TERMINAL)
+
+
+@dataclass
+class _Page:
+    body: list[Line]
+    notes: list[tuple[str, list[str]]]  # number, lines
+    continued: list[str]  # note lines at the top of the notes area that continue the previous page's note
+    stray: int = 0
+
+
+class _Reader:
+    def __init__(self, pages: list[list[Line]], layout: Parsing) -> None:
+        self.layout = layout
+        self.pages = pages
+        sizes: Counter[float] = Counter()
+        for lines in pages:
+            for ln in lines:
+                sizes[ln.size] += len(ln.text)
+        self.body_size = sizes.most_common(1)[0][0] if sizes else 10.0
+        self.furniture = _furniture(pages)
+        self.heading_sizes = sorted({ln.size for lines in pages for ln in lines
+                                     if ln.size >= self.body_size * layout.pdf_heading_size}, reverse=True)
+        self.dropped: list[str] = []
+
+    def is_furniture(self, ln: Line) -> bool:
+        if not ln.edge:
+            return False
+        if _PAGE_NUMBER.match(from_superscript(ln.text)):
+            return True
+        return _normal(ln.text) in self.furniture
+
+    def split_page(self, lines: list[Line], cited: set[str]) -> _Page:
+        """A page's body lines and its notes (the smaller-type lines below the body that start with a number)."""
+        kept = []
+        for ln in lines:
+            if self.is_furniture(ln):
+                self.dropped.append(ln.text)
+            else:
+                kept.append(ln)
+        body_size = self.body_size * self.layout.pdf_body_size
+        small = self.body_size * self.layout.pdf_note_size
+        # the notes area of each column starts below its last line of body type
+        last_body = {}
+        for i, ln in enumerate(kept):
+            if ln.size >= body_size:
+                last_body[ln.column] = i
+        body: list[Line] = []
+        notes: list[tuple[str, list[str]]] = []
+        continued: list[str] = []
+        stray = 0
+        for i, ln in enumerate(kept):
+            below = i > last_body.get(ln.column, -1)
+            if below and ln.size < small:
+                head = _note_head(ln)
+                if head is not None and (ln.lead or head[0] in cited or not notes or
+                                         head[0] == str(int(notes[-1][0]) + 1)):
+                    notes.append((head[0], [head[1]]))
+                elif notes:
+                    notes[-1][1].append(ln.text)
+                elif not body or not [b for b in body if b.column == ln.column]:
+                    continued.append(ln.text)
+                else:
+                    body.append(ln)  # small type under the body with no number: a caption, a source line
+                continue
+            if below and notes and ln.size >= small:
+                stray += 1
+            body.append(ln)
+        return _Page(body=body, notes=notes, continued=continued, stray=stray)
+
+
+def _is_heading(reader: _Reader, ln: Line) -> int:
+    """The heading level of a line (0: not a heading)."""
+    text = ln.text
+    if len(text) > 150 or not any(ch.isalpha() for ch in text):
+        return 0
+    if ln.size in reader.heading_sizes:
+        return min(reader.heading_sizes.index(ln.size) + 1, 5)
+    if ln.bold and abs(ln.size - reader.body_size) < 0.6 and len(text.split()) <= 14 \
+            and not text.rstrip(SUPERSCRIPTS).endswith((".", ",", ";", ":")) and not ln.lead:
+        return min(len(reader.heading_sizes) + 1, 6)
+    return 0
+
+
+class _Writer:
+    """Paragraphs, headings and notes in reading order, as Markdown."""
+
+    def __init__(self, joiner: Dehyphenator) -> None:
+        self.joiner = joiner
+        self.out: list[str | list[str]] = []  # a note: [number, its lines...], joined at the end
+        self.para: str | None = None  # the open paragraph (lines are joined to it as they come)
+        self.heading: tuple[int, str] | None = None  # the open heading (level, text): a heading may wrap
+        self.last_line: Line | None = None
+        self.cut: int | None = None  # out[cut]: a paragraph the notes of its page cut off; it may go on
+        self.mark = ""  # a page mark waiting for the page's first word
+
+    def _with_mark(self, text: str) -> str:
+        if not self.mark:
+            return text
+        first, _, rest = text.partition(" ")
+        text = first + self.mark + (" " + rest if rest else "")
+        self.mark = ""
+        return text
+
+    def open_text(self) -> str:
+        """The paragraph the next line may continue: the open one, or one the page's notes cut off."""
+        if self.para is not None:
+            return self.para
+        if self.cut is not None:
+            return self.out[self.cut]  # type: ignore[return-value]
+        return ""
+
+    def close_heading(self) -> None:
+        if self.heading is not None:
+            level, text = self.heading
+            self.out.append("#" * level + " " + text)
+            self.heading = None
+
+    def close_paragraph(self) -> None:
+        self.close_heading()
+        if self.para is not None:
+            self.out.append(self.para)
+            self.para = None
+        self.cut = None
+
+    def add_heading(self, level: int, ln: Line) -> None:
+        text = self._with_mark(ln.text)
+        if self.heading is not None and self.heading[0] == level and self.last_line is not None \
+                and ln.top - self.last_line.bottom < ln.size * 1.2 and ln.page == self.last_line.page:
+            self.heading = (level, self.joiner.join(self.heading[1], text))  # a heading set on two lines
         else:
-            rows.append([c])
-    lines = [_line_from_chars(r, page_no, layout) for r in rows]
-    return sorted((ln for ln in lines if ln and ln.text), key=lambda ln: ln.top)
+            self.close_paragraph()
+            self.heading = (level, text)
+        self.last_line = ln
+
+    def add_line(self, ln: Line, new_paragraph: bool) -> None:
+        text = self._with_mark(ln.text)
+        if self.para is not None and self.heading is None and not new_paragraph:
+            self.para = self.joiner.join(self.para, text)
+        elif self.cut is not None and self.heading is None and not new_paragraph:
+            before = self.out[self.cut]
+            assert isinstance(before, str)
+            joined = self.joiner.join(before, text)
+            if joined == before[:-1] + text:  # a word split over the page: its hyphen dropped
+                self.out[self.cut] = before[:-1]
+                self.para = CONTINUES_GLUED + text
+            elif joined == before + text:
+                self.para = CONTINUES_GLUED + text
+            else:
+                self.para = CONTINUES + text
+            self.cut = None
+        else:
+            self.close_paragraph()
+            self.para = text
+        self.last_line = ln
+
+    def page_end(self, notes: list[list[str]]) -> None:
+        """The notes of the page just read, written where its text ends: the paragraph it ends in may
+        go on overleaf, after them."""
+        if not notes:
+            return
+        self.close_heading()
+        if self.para is not None:
+            self.out.append(self.para)
+            self.para = None
+            self.cut = len(self.out) - 1
+        self.out.extend(notes)
+
+
+@dataclass
+class _Measure:
+    """What the document's body lines say about its paragraphs."""
+
+    margins: dict[tuple[int, int], tuple[float, float]]  # (page, column): left and right margin
+    indents: bool  # paragraphs start with a first-line indent
+    spacing: float  # the usual gap between two lines of a paragraph, as a fraction of the type size
+    extra: float  # a gap wider than spacing by this fraction of the type size: a new paragraph
+
+
+def _spacing(pages: list[_Page]) -> float:
+    """The most common gap between consecutive body lines, as a fraction of their type size."""
+    gaps: Counter[float] = Counter()
+    for page in pages:
+        for a, b in zip(page.body, page.body[1:]):
+            if a.column == b.column and abs(a.size - b.size) < 0.6 and b.top > a.top:
+                gaps[round((b.top - a.bottom) / b.size, 1)] += 1
+    return gaps.most_common(1)[0][0] if gaps else 0.3
+
+
+def _new_paragraph(prev: Line | None, ln: Line, prev_text: str, measure: _Measure) -> bool:
+    """Whether a body line starts a new paragraph after ``prev`` (the paragraph's last line so far)."""
+    if prev is None:
+        return True
+    margins, indents = measure.margins, measure.indents
+    left, right = margins.get((ln.page, ln.column), (ln.x0, ln.x1))
+    indent = ln.x0 - left > ln.size * 0.8
+    if _LIST_NUMBER.match(ln.text) or ln.lead:
+        return True
+    if prev.page != ln.page or prev.column != ln.column:  # a page or column break
+        if not _ends_sentence(prev_text):
+            return False  # cut mid-sentence: the same paragraph
+        if ln.text[:1].islower():
+            return False
+        return indent or not indents
+    if abs(prev.size - ln.size) > 0.6:
+        return True
+    gap = ln.top - prev.bottom
+    if gap > ln.size * (measure.spacing + measure.extra):  # wider than the line spacing: a paragraph gap
+        return True
+    if indent and indents:
+        return True
+    if _ends_sentence(prev_text):
+        pleft, pright = margins.get((prev.page, prev.column), (prev.x0, prev.x1))
+        if prev.x1 < pright - max(3 * prev.size, 0.12 * (pright - pleft)):
+            return True  # the line before ended short, at a sentence end
+    return False
+
+
+def _margins(pages: list[_Page]) -> dict[tuple[int, int], tuple[float, float]]:
+    """Each page column's left margin (the most common line start) and right margin (the longest lines)."""
+    out = {}
+    by: dict[tuple[int, int], list[Line]] = {}
+    for page in pages:
+        for ln in page.body:
+            by.setdefault((ln.page, ln.column), []).append(ln)
+    for key, lines in by.items():
+        starts = Counter(round(ln.x0) for ln in lines)
+        left = float(min(starts.most_common(3), key=lambda kv: kv[0])[0]) if len(lines) > 2 else min(ln.x0 for ln in lines)
+        ends = sorted(ln.x1 for ln in lines)
+        right = ends[int(len(ends) * 0.9)] if len(ends) > 2 else ends[-1]
+        out[key] = (left, right)
+    return out
+
+
+def _uses_indents(pages: list[_Page], margins: dict) -> bool:
+    """Whether paragraphs here start with a first-line indent (LaTeX) rather than a gap."""
+    indented = 0
+    lines = 0
+    for page in pages:
+        for ln in page.body:
+            left, _ = margins.get((ln.page, ln.column), (ln.x0, ln.x1))
+            lines += 1
+            if ln.size * 0.8 < ln.x0 - left < ln.size * 3:
+                indented += 1
+    return lines > 0 and indented >= max(2, lines * 0.03)
+
+
+def _endnotes(paragraphs: list[str], cited_order: list[str]) -> list[str]:
+    """Notes listed after the body in body type (``1. text`` endnotes) as ``¹ text`` paragraphs: a run of
+    paragraphs numbered one after another whose numbers were cited by raised markers before them."""
+    cited = set(cited_order)
+    out = list(paragraphs)
+    i = 0
+    while i < len(out):
+        m = _NOTE_HEAD.match(out[i])
+        if m is None or out[i].startswith("#") or (num := from_superscript(m.group(1))) not in cited:
+            i += 1
+            continue
+        run = [i]
+        expected = int(num) + 1
+        j = i + 1
+        while j < len(out):
+            mj = _NOTE_HEAD.match(out[j])
+            if mj is None or out[j].startswith("#"):
+                break
+            if int(from_superscript(mj.group(1))) != expected:
+                break
+            run.append(j)
+            expected += 1
+            j += 1
+        numbers = [from_superscript(_NOTE_HEAD.match(out[k]).group(1)) for k in run]
+        if len(run) >= 2 and sum(n in cited for n in numbers) >= 0.6 * len(run):
+            for k in run:
+                mk = _NOTE_HEAD.match(out[k])
+                out[k] = from_superscript(mk.group(1)).translate(TO_SUPERSCRIPT) + " " + out[k][mk.end():]
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def lines_to_markdown(pages: list[list[Line]], layout: Parsing, reading: PdfReading) -> str:
+    """The document's lines (page by page, reading order) in the project's Markdown dialect."""
+    all_text = [ln.text for lines in pages for ln in lines]
+    joiner = Dehyphenator(all_text)
+    reader = _Reader(pages, layout)
+    cited: list[str] = []
+    split: list[_Page] = []
+    for lines in pages:
+        page = reader.split_page(lines, set(cited))
+        for ln in page.body:
+            cited.extend(from_superscript(m) for m in re.findall(f"[{SUPERSCRIPTS}]+", ln.text))
+        if page.stray:
+            reading.stray_pages.append(lines[0].page)
+        split.append(page)
+    margins = _margins(split)
+    measure = _Measure(margins=margins, indents=_uses_indents(split, margins), spacing=_spacing(split),
+                       extra=layout.pdf_paragraph_gap)
+    writer = _Writer(joiner)
+    last_note: list[str] | None = None
+    for page in split:
+        if page.body:
+            writer.mark = page_mark(page.body[0].page, page.body[0].ocr)
+        for ln in page.body:
+            level = _is_heading(reader, ln)
+            if level:
+                writer.add_heading(level, ln)
+                continue
+            prev = writer.last_line if (writer.para is not None or writer.cut is not None) else None
+            writer.add_line(ln, _new_paragraph(prev, ln, writer.open_text(), measure))
+        notes: list[list[str]] = []
+        if page.continued:
+            if last_note is not None:
+                last_note.extend(page.continued)  # a note continued from the page before
+            else:  # small type under nothing: kept as text
+                notes.append(["", *page.continued])
+        for number, note_lines in page.notes:
+            last_note = [number.translate(TO_SUPERSCRIPT), *note_lines]
+            notes.append(last_note)
+        writer.page_end(notes)
+    writer.close_paragraph()
+    if reader.dropped:
+        log.debug("dropped %d lines of page furniture", len(reader.dropped))
+    return _render(writer.out, joiner)
+
+
+def _render(items: list[str | list[str]], joiner: Dehyphenator) -> str:
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, list):  # a note: number, then its lines
+            number, *lines = item
+            text = lines[0] if lines else ""
+            for nxt in lines[1:]:
+                text = joiner.join(text, nxt)
+            out.append(f"{number} {text}".strip())
+        else:
+            out.append(item)
+    return "\n\n".join(out).strip() + "\n"
+
+
+# ------------------------------------------------------------------------------------------- entry
+
+def read_pdf(path: Path, layout: Parsing | None = None,
+             on_page: Callable[[int, int], None] | None = None) -> PdfText:
+    """The PDF's text in the project's Markdown dialect, and how it read; ``layout``: the parsing
+    settings whose ``pdf_*`` thresholds tell superscripts, headings, notes and paragraphs apart;
+    ``on_page(done, total)`` is called after each page."""
+    from assistant.ingest import ocr, pdf_chars
+
+    layout = layout or Parsing()
+    reading = PdfReading()
+    total = pdf_chars.page_count(path)
+    if total == 0:
+        raise SourceError("the PDF has no pages; check that the file is complete")
+    reading.pages = total
+    pages: list[list[Line]] = []
+    for page in pdf_chars.iter_pages(path):
+        number = page.number
+        lines = page_lines(page.chars, number, page.width, layout) if page.chars else []
+        if sum(len(ln.text) for ln in lines) < 3:
+            if ocr.available():
+                lines = ocr.page_lines(path, number, layout)
+                for ln in lines:
+                    ln.ocr = True
+                if lines:
+                    reading.ocr_pages.append(number)
+                else:
+                    reading.blank_pages.append(number)
+            else:
+                reading.blank_pages.append(number)
+        pages.append(lines)
+        if on_page is not None:
+            on_page(number, total)
+    if sum(len(ln.text) for lines in pages for ln in lines) < 20:
+        if not ocr.available():
+            raise SourceError("PDF has no text layer (a scanned image?); install Tesseract OCR to read it "
+                              f"({ocr.INSTALL}), or run OCR on it (e.g. ocrmypdf) and add that")
+        raise SourceError("PDF has no text layer (a scanned image?); OCR found no text in it either: check the scan")
+    if reading.blank_pages and not ocr.available():
+        reading.warnings.append(f"pages {_ranges(reading.blank_pages)} have no text layer and were skipped; "
+                                f"install Tesseract OCR ({ocr.INSTALL}) to read them")
+    markdown = lines_to_markdown(pages, layout, reading)
+    return PdfText(markdown=_endnote_pass(markdown), reading=reading)
+
+
+def _endnote_pass(markdown: str) -> str:
+    paragraphs = markdown.split("\n\n")
+    cited = [from_superscript(m) for p in paragraphs if not re.match(f"^[{SUPERSCRIPTS}]", p)
+             for m in re.findall(f"[{SUPERSCRIPTS}]+", p)]
+    return "\n\n".join(_endnotes(paragraphs, cited))
+
+
+def _ranges(numbers: Iterable[int]) -> str:
+    out: list[str] = []
+    for n in sorted(numbers):
+        if out and out[-1].split("-")[-1] == str(n - 1):
+            out[-1] = out[-1].split("-")[0] + f"-{n}"
+        else:
+            out.append(str(n))
+    return ", ".join(out)
 
 
 def pdf_to_markdown(path: Path, layout: Parsing | None = None) -> str:
-    """The PDF's text in the project's Markdown dialect; ``layout``: the parsing settings whose
-    ``pdf_*`` thresholds tell superscripts, headings, page-bottom notes and paragraphs apart."""
-    import pdfplumber
+    """The PDF's text in the project's Markdown dialect (see ``read_pdf``)."""
+    return read_pdf(path, layout).markdown
 
-    layout = layout or Parsing()
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
-
-    try:
-        with pdfplumber.open(path) as pdf:
-            pages = [_lines(page, i, layout) for i, page in enumerate(pdf.pages)]
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise SourceError("encrypted PDF; save an unencrypted copy of the report") from exc
-    except PDFSyntaxError as exc:
-        raise SourceError(f"not a readable PDF ({exc}); check that the file is a complete PDF") from exc
-    except Exception as exc:  # pdfplumber wraps pdfminer's errors; pdfminer raises many kinds on broken files
-        causes = [*exc.args, exc.__context__]
-        if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes):
-            raise SourceError("encrypted PDF; save an unencrypted copy of the report") from exc
-        if any(isinstance(c, PDFSyntaxError) for c in causes):
-            raise SourceError("not a readable PDF; check that the file is a complete PDF") from exc
-        raise SourceError(f"PDF cannot be read ({type(exc).__name__}: {exc}); check the file") from exc
-    all_lines = [ln for page in pages for ln in page]
-    lines_joined = Dehyphenator(ln.text for ln in all_lines)
-    if sum(len(ln.text) for ln in all_lines) < 20:
-        raise SourceError("PDF has no text layer (a scanned image?); run OCR on it (e.g. ocrmypdf) and add that")
-    body = Counter()
-    for ln in all_lines:
-        body[ln.size] += len(ln.text)
-    body_size = body.most_common(1)[0][0]
-    heading_sizes = sorted({ln.size for ln in all_lines if ln.size >= body_size * layout.pdf_heading_size}, reverse=True)
-    repeated = Counter(ln.text for ln in all_lines if not ln.text.isdigit())
-    furniture = {t for t, n in repeated.items() if n >= 3 and len(pages) >= 3}
-
-    out: list[str] = []
-    for lines in pages:
-        paragraphs: list[list[str]] = []
-        last: _Line | None = None
-        body_bottom = max((ln.bottom for ln in lines if ln.size >= body_size * layout.pdf_body_size), default=0.0)
-        for ln in lines:
-            if re.fullmatch(r"(page\s*)?\d{1,4}", ln.text, re.IGNORECASE) or ln.text in furniture:
-                continue  # page numbers, running heads and feet
-            small = ln.size < body_size * layout.pdf_note_size
-            if small and ln.top >= body_bottom and _NOTE_START.match(ln.text):
-                number = _NOTE_NUMBER.match(ln.text)
-                digits = from_superscript(number.group(1))
-                paragraphs.append([digits.translate(TO_SUPERSCRIPT) + " " + ln.text[number.end():]])
-                last = ln
-                continue
-            if small and ln.top >= body_bottom and paragraphs and last is not None and last.size < body_size * layout.pdf_note_size:
-                paragraphs[-1].append(ln.text)  # a note continued on the next line
-                last = ln
-                continue
-            if ln.size in heading_sizes and len(ln.text) < 150:
-                level = min(heading_sizes.index(ln.size) + 1, 6)
-                paragraphs.append(["#" * level + " " + ln.text])
-                last = None
-                continue
-            gap = ln.top - last.bottom if last is not None else None
-            new_paragraph = last is None or last.size != ln.size or gap is None or gap > ln.size * layout.pdf_paragraph_gap or \
-                paragraphs[-1][0].startswith("#")
-            if new_paragraph:
-                paragraphs.append([ln.text])
-            else:
-                paragraphs[-1].append(ln.text)
-            last = ln
-        for para in paragraphs:
-            text = para[0]
-            for nxt in para[1:]:
-                text = lines_joined.join(text, nxt)  # a word split at a line end is joined again
-            out.append(text)
-        out.append("")  # a page break: one more blank line
-    return "\n\n".join(out).strip() + "\n"

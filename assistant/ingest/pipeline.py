@@ -34,7 +34,7 @@ from assistant.errors import SourceError
 from assistant.hashing import text_key
 from assistant.ingest.corpus import FORMATS, infer_report
 from assistant.ingest.document import ParsedDocument, parse_text
-from assistant.ingest.loaders import load_text, parse_format
+from assistant.ingest.loaders import load, parse_format
 from assistant.ingest.plan import CorpusPlan, PlannedFile, plan, read_skipped, skip_rules
 from assistant.ingest.splitter import PassageSplitter, SplitterConfig, TokenCounter
 from assistant.models import DocumentInfo, Manifest, ManifestEntry, Passage, Report, ReportSummary, Skipped
@@ -114,21 +114,29 @@ def _too_many(path: Path, n: int, settings: Settings, rate: Callable[[], float] 
 
 def _doc_info(doc: ParsedDocument) -> DocumentInfo:
     return DocumentInfo(note_form=doc.note_form, notes=list(doc.notes), orphans=[n.number for n in doc.orphans],
-                        warnings=list(doc.warnings), furniture=list(doc.furniture))
+                        warnings=list(doc.warnings), furniture=list(doc.furniture), quality=doc.quality())
 
 
 def _summary(report: Report, info: DocumentInfo, passages: int, reused: bool) -> ReportSummary:
     return ReportSummary(
         id=report.id, file=report.file, passages=passages, notes=len(info.notes), note_form=info.note_form,
         inferred=report.inferred, inferred_values={f: getattr(report, f) for f in report.inferred},
-        orphans=info.orphans, warnings=info.warnings, reused=reused)
+        orphans=info.orphans, warnings=info.warnings, reused=reused, quality=info.quality)
 
 
-def _load_and_parse(item: PlannedFile, parsing: Parsing) -> ParsedDocument | Skipped:
-    """The file's text, parsed; a file that cannot be used, or that the parser fails on, is skipped."""
+def _load_and_parse(item: PlannedFile, parsing: Parsing, on_progress: Progress | None = None,
+                    ) -> ParsedDocument | Skipped:
+    """The file's text, parsed; a file that cannot be used, or that the parser fails on, is skipped.
+    A PDF's pages are counted on ``on_progress`` as stage "page"."""
     fmt = item.report.format if item.report else FORMATS[item.path.suffix.lower()]
+    on_page = (lambda done, total: on_progress("page", done, total)) if on_progress is not None else None
     try:
-        return parse_text(load_text(item.path, fmt, parsing), parse_format(fmt))
+        loaded = load(item.path, fmt, parsing, on_page)
+        doc = parse_text(loaded.text, parse_format(fmt))
+        doc.reading = loaded.reading
+        if loaded.reading is not None:
+            doc.warnings.extend(loaded.reading.warnings)
+        return doc
     except SourceError as exc:
         log.warning("skipped %s: %s", item.path, exc)
         return Skipped(path=str(item.path), reason=str(exc))
@@ -139,9 +147,7 @@ def _load_and_parse(item: PlannedFile, parsing: Parsing) -> ParsedDocument | Ski
 
 def _infer(item: PlannedFile, doc: ParsedDocument, taken: set[str]) -> Report:
     """Metadata for a file sources.toml does not describe, under an id no other report holds."""
-    body = "\n".join(block.text for block in doc.blocks)
-    report = infer_report(item.path, body, taken, doc.headings[0] if doc.headings else None,
-                          report_id=item.reserved_id)
+    report = infer_report(item.path, doc, taken, report_id=item.reserved_id)
     taken.add(report.id)
     log.warning("%s is not in sources.toml; inferred title %r and period %s-%s", item.path, report.title,
                 report.period_start, report.period_end)
@@ -161,7 +167,7 @@ def _read(corpus_plan: CorpusPlan, skipped: list[Skipped], on_progress: Progress
         elif item.known_skip is not None:  # the last build could not use this very content
             skipped.append(Skipped(path=str(item.path), reason=item.known_skip))
         else:
-            doc = _load_and_parse(item, parsing)
+            doc = _load_and_parse(item, parsing, on_progress)
             if isinstance(doc, Skipped):
                 skipped.append(doc)
                 continue

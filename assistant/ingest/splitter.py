@@ -19,9 +19,10 @@ from assistant.geo import countries_in, years_in
 from assistant.ingest.document import ParsedDocument
 from assistant.ingest.footnotes import MARK_CLOSE, MARK_OPEN, take_placeholders
 from assistant.ingest.layout import Block
+from assistant.ingest.pages import PageTracker, visible
 from assistant.models import Passage
 
-SPLITTER_VERSION = "5"
+SPLITTER_VERSION = "6"  # 6: passages carry the pages they span (PDF)
 ORPHAN_SECTION = "Notes not cited in the text"
 _FIRST = re.compile(r"(?<=[.!?])\s")
 # A line that belongs to the passage before it: "(Source: ...)", "Source: ...", "(Photo: ...)", "(Working ...)".
@@ -51,6 +52,11 @@ class TokenCounter:
 
     def full(self, text: str) -> int:
         return self.count(text) + self.special
+
+
+def _clean(text: str) -> tuple[str, list[int]]:
+    """A passage's text without note placeholders and page marks, and the notes it cites."""
+    return take_placeholders(visible(text))
 
 
 def _heading(path: tuple[str, ...]) -> str:
@@ -113,13 +119,13 @@ class PassageSplitter:
         return self._embed_count(path, clean) + self.counter.special <= target
 
     def _fits(self, path: tuple[str, ...], text: str) -> bool:
-        return self._fits_clean(path, take_placeholders(text)[0])
+        return self._fits_clean(path, _clean(text)[0])
 
     def _fits_lines(self, path: tuple[str, ...], lines: list[str]) -> bool:
         """Whether these lines, joined, fit in one passage (additive counts: measured line by line)."""
         if not self.counter.additive:
             return self._fits(path, "\n".join(lines))
-        return self._fits_size(path, sum(self._count(take_placeholders(line)[0]) for line in lines))
+        return self._fits_size(path, sum(self._count(_clean(line)[0]) for line in lines))
 
     def _split_large(self, path: tuple[str, ...], text: str) -> list[str]:
         budget = self._budget(path)
@@ -158,7 +164,7 @@ class PassageSplitter:
         without placeholders) only for a whole block, the only kind of piece that may be small."""
         for n, block in enumerate(blocks, start=1):
             path = block.heading_path
-            clean = take_placeholders(block.text)[0]
+            clean = _clean(block.text)[0]
             if self._fits_clean(path, clean):
                 yield path, block.text, clean
             elif block.kind == "table" and "\n" in block.text:
@@ -170,7 +176,7 @@ class PassageSplitter:
 
     def _small(self, text: str, clean: str) -> bool:
         """A block that joins the passage before it: a "(Source: ...)" line, a caption, a few words."""
-        return bool(_ATTACHED.match(text)) or self._count(clean) < self.config.min_tokens
+        return bool(_ATTACHED.match(visible(text))) or self._count(clean) < self.config.min_tokens
 
     def split(self, doc: ParsedDocument, source: str,
               on_block: Callable[[int, int], None] | None = None) -> list[Passage]:
@@ -190,7 +196,7 @@ class PassageSplitter:
         groups: list[tuple[tuple[str, ...], list[str]]] = []
         sizes: list[int] = []  # with additive counts: the tokens of each group's pieces, heading aside
         for path, text, clean in self._pieces(doc.blocks, on_block):
-            size = self._count(clean if clean is not None else take_placeholders(text)[0]) if additive else 0
+            size = self._count(clean if clean is not None else _clean(text)[0]) if additive else 0
             # (whether a block is small is asked only where it matters: after a passage of its section)
             if (clean is not None and groups and groups[-1][0] == path and self._small(text, clean)
                     and (self._fits_size(path, sizes[-1] + size) if additive
@@ -208,11 +214,14 @@ class PassageSplitter:
                 marked = f"Note {note.number}: {note.text}{MARK_OPEN}{i}{MARK_CLOSE}"
                 for part in ([marked] if self._fits(path, marked) else self._split_large(path, marked)):
                     groups.append((path, [part]))
-                    sizes.append(self._count(take_placeholders(part)[0]) if additive else 0)
+                    sizes.append(self._count(_clean(part)[0]) if additive else 0)
         passages = []
+        pages = PageTracker()
         seen: dict[tuple[tuple[str, ...], str], int] = {}  # a paragraph repeated in a section: one id each
         for position, ((path, texts), size) in enumerate(zip(groups, sizes)):
-            text, cited = take_placeholders("\n\n".join(texts))
+            raw = "\n\n".join(texts)
+            span, ocr = pages.span(raw) if path != (ORPHAN_SECTION,) else ([], False)
+            text, cited = _clean(raw)
             heading_path = list(path)
             repeat = seen[(path, text)] = seen.get((path, text), -1) + 1
             embed = f"{_heading(path)}\n{text}" if path else text
@@ -227,6 +236,8 @@ class PassageSplitter:
                 countries=countries_in(embed),
                 lead_countries=countries_in(" ".join(heading_path) + "\n" + _FIRST.split(text, maxsplit=1)[0]),
                 years=years_in(text),
+                pages=span,
+                ocr=ocr,
                 n_tokens=(self._heading_count(path) + size if additive else self._embed_count(path, text))
                 + self.counter.special,
             ))

@@ -102,7 +102,7 @@ def test_progress_comes_through_one_callback_and_reused_reports_are_not_read(set
     for p in first.passages:
         by_report.setdefault(p.source, []).append(p)
     served = Reusable(manifest=Manifest(reports=first.files), passages=by_report, documents=first.documents)
-    monkeypatch.setattr(pipeline, "load_text", lambda *a: pytest.fail("a reused report was read again"))
+    monkeypatch.setattr(pipeline, "load", lambda *a: pytest.fail("a reused report was read again"))
     again = ingest_corpus(settings, _splitter(), previous=served)
     assert again.files == first.files and again.passages == first.passages and again.documents == first.documents
     assert all(d.reused for d in again.details)

@@ -1,0 +1,95 @@
+"""Pages with no text layer (a scan), read with Tesseract OCR: Debian's ``tesseract-ocr``, run as a
+program (no Python binding to keep in step with it). The page is rendered with pdfium at
+``parsing.ocr_dpi``; Tesseract's TSV output gives each word with its box, and its lines become the
+same ``Line`` records a text page gives, so the same layout rules (paragraphs, headings, notes) apply.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.errors import SourceError
+from assistant.settings import Parsing
+
+if TYPE_CHECKING:
+    from assistant.ingest.pdf import Line
+
+log = logging.getLogger(__name__)
+
+INSTALL = "on Debian: apt install tesseract-ocr tesseract-ocr-eng"
+_TIMEOUT_S = 120
+
+
+def available() -> bool:
+    """Whether the ``tesseract`` program is installed."""
+    return shutil.which("tesseract") is not None
+
+
+def _render(path: Path, page: int, dpi: int, out: Path) -> None:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        image = pdf[page - 1].render(scale=dpi / 72).to_pil()
+        image.save(out)
+    finally:
+        pdf.close()
+
+
+def read_tsv(tsv: str, page: int, scale: float) -> list[Line]:
+    """Tesseract's TSV (one row per word) as lines; ``scale`` turns pixels into points."""
+    from assistant.ingest.pdf import Line
+
+    rows = csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
+    lines: dict[tuple[str, str, str], list[dict]] = {}
+    for row in rows:
+        if row.get("level") != "5" or not (row.get("text") or "").strip():
+            continue
+        try:
+            if float(row.get("conf") or -1) < 0:
+                continue
+        except ValueError:
+            continue
+        lines.setdefault((row["block_num"], row["par_num"], row["line_num"]), []).append(row)
+    out: list[Line] = []
+    for words in lines.values():
+        left = min(int(w["left"]) for w in words)
+        right = max(int(w["left"]) + int(w["width"]) for w in words)
+        top = min(int(w["top"]) for w in words)
+        bottom = max(int(w["top"]) + int(w["height"]) for w in words)
+        heights = sorted(int(w["height"]) for w in words)
+        size = round(heights[len(heights) // 2] * scale, 1)
+        out.append(Line(text=" ".join(w["text"].strip() for w in words), size=size, top=top * scale,
+                        bottom=bottom * scale, x0=left * scale, x1=right * scale, page=page, ocr=True))
+    out.sort(key=lambda ln: ln.top)
+    for ln in out[:2] + out[-2:]:
+        ln.edge = True
+    return out
+
+
+def page_lines(path: Path, page: int, parsing: Parsing) -> list[Line]:
+    """The lines of one page (1-based) read by OCR; SourceError names the page when Tesseract fails."""
+    with tempfile.TemporaryDirectory(prefix="assistant-ocr-") as tmp:
+        image = Path(tmp) / "page.png"
+        try:
+            _render(path, page, parsing.ocr_dpi, image)
+        except Exception as exc:
+            raise SourceError(f"page {page} cannot be rendered for OCR ({exc})") from exc
+        try:
+            done = subprocess.run(["tesseract", str(image), "stdout", "-l", parsing.ocr_languages, "tsv"],
+                                  capture_output=True, text=True, timeout=_TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise SourceError(f"OCR of page {page} took over {_TIMEOUT_S} s; check the scan") from exc
+        if done.returncode != 0:
+            raise SourceError(f"OCR of page {page} failed ({done.stderr.strip()[:200]}); check that the "
+                              f"Tesseract languages {parsing.ocr_languages!r} are installed ({INSTALL})")
+    lines = read_tsv(done.stdout, page, 72 / parsing.ocr_dpi)
+    log.info("page %d read by OCR: %d lines", page, len(lines))
+    return lines
