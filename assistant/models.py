@@ -320,11 +320,15 @@ class IndexStatus(BaseModel):
 
 
 class SourceRef(BaseModel):
+    """Where a passage comes from: its report, section and, for a PDF, its page (or first and last page)."""
+
     id: str
     title: str
     year: int | None
     url: str | None
     section: str | None
+    pages: list[int] = Field(default_factory=list)  # PDF: first (and last) page of the passage; else empty
+    ocr: bool = False  # its text (or part of it) was read from a page image by OCR
 
 
 class PassageHit(BaseModel):

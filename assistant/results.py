@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.models import Answer, BuildSummary, DocumentInfo, Note, Passage, Report
+from assistant.models import Answer, BuildSummary, DocumentInfo, Note, Passage, ReadingQuality, Report
 
 
 class Added(BaseModel):
@@ -50,13 +50,15 @@ class PassageRecord(BaseModel):
     heading_path: list[str]
     position: int
     period: list[int | None]
+    pages: list[int] = Field(default_factory=list)  # PDF: first (and last) page in the file; else empty
+    ocr: bool = False  # read from a page image by OCR
 
     @classmethod
     def of(cls, passage: Passage, report: Report) -> PassageRecord:
         return cls(chunk_id=passage.chunk_id, source=passage.source, section=passage.section, text=passage.text,
                    footnotes=passage.footnotes, countries=passage.countries, years=passage.years,
                    n_tokens=passage.n_tokens, heading_path=passage.heading_path, position=passage.position,
-                   period=[report.period_start, report.period_end])
+                   period=[report.period_start, report.period_end], pages=list(passage.pages), ocr=passage.ocr)
 
 
 class Inspection(BaseModel):
@@ -87,6 +89,7 @@ class ServedReport(BaseModel):
     report: Report
     passages: int
     notes: int
+    quality: ReadingQuality | None = None  # how well it read; None: indexed by a version that did not measure it
 
 
 class ChatTurn(BaseModel):

@@ -98,8 +98,23 @@ class Assistant:
             return []
         rows = index.metadata.by_report  # the version's rows by report, kept with it: nothing counted per answer
         return [ServedReport(report=r, passages=len(rows.get(r.id, ())),
-                             notes=len(doc.notes) if (doc := index.documents.get(r.id)) else 0)
+                             notes=len(doc.notes) if (doc := index.documents.get(r.id)) else 0,
+                             quality=doc.quality if doc else None)
                 for r in index.reports.values()]
+
+    def report_file(self, name: str) -> Path | None:
+        """The corpus file of a PDF report of the version served, by its file name as indexed (what the
+        web chat's page links open); None for any other name: a file not in that version, not a PDF,
+        gone from the corpus, or a path that leaves the corpus folder."""
+        try:
+            index = self.index
+        except UserError:
+            return None
+        if name not in {r.file for r in index.reports.values() if r.format == "pdf"}:
+            return None
+        corpus = Path(self.settings.corpus).resolve()
+        path = (corpus / name).resolve()
+        return path if path.parent == corpus and path.is_file() else None
 
     def load(self) -> ServingState:
         """Read the index, its metadata arrays and the model now, so the first question is answered at
@@ -189,7 +204,7 @@ class Assistant:
             passages.append(PassageHit(
                 rank=i, score=round(hit.score, 4), chunk_id=hit.passage.chunk_id, text=hit.passage.text,
                 source=SourceRef(id=report.id, title=report.title, year=report.year, url=report.url,
-                                 section=hit.passage.section),
+                                 section=hit.passage.section, pages=list(hit.passage.pages), ocr=hit.passage.ocr),
                 footnotes=hit.passage.footnotes,
             ))
         return Answer(query=query.text, resolved_query=query.resolved,

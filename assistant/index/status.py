@@ -34,7 +34,9 @@ def index_status(settings: Settings) -> IndexStatus:
             counts[p.source] = counts.get(p.source, 0) + 1
         out.version, out.reports, out.passages = data.version, len(data.reports), len(data.passages)
         out.model, out.built_at = data.meta.model.name, data.meta.built_at
-        out.indexed = [IndexedReport(id=rid, file=e.file, passages=counts.get(rid, 0)) for rid, e in indexed.items()]
+        out.indexed = [IndexedReport(id=rid, file=e.file, passages=counts.get(rid, 0),
+                                     quality=doc.quality if (doc := data.documents.get(rid)) else None)
+                       for rid, e in indexed.items()]
     known_skips = []
     for f in sorted(corpus_plan.files, key=lambda f: f.path.name):
         name = f.path.name

@@ -16,7 +16,9 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _HEAD = re.compile(r"([^\W_]+)-$")  # the word part before a line-end hyphen
-_TAIL = re.compile(r"^([^\W_]+)")
+_URL_CUT = re.compile(r"(?:^|\s)(?:https?://|www\.)\S*[/.\-_?=&#]$")
+# letters only: a note marker (superscript digits are not \d) glued after the word is not part of it
+_TAIL = re.compile(r"^([^\W\d_\u00b2\u00b3\u00b9\u2070-\u209f]+)")
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +51,8 @@ class Dehyphenator:
 
     def join(self, text: str, nxt: str) -> str:
         """``text`` followed by the next line ``nxt`` of the same paragraph."""
+        if _URL_CUT.search(text) and nxt[:1].isalnum():
+            return text + nxt  # a web address broken at a line end after "/" or "."
         head = _HEAD.search(text)
         if head is None:  # no hyphen, or a dash standing apart ("word -"): the lines are joined by a space
             return f"{text} {nxt}"

@@ -19,7 +19,7 @@ from assistant.errors import SourceError
 from assistant.settings import Parsing
 
 if TYPE_CHECKING:
-    from assistant.ingest.pdf import Line
+    from assistant.ingest.pdf import Line, mark_position
 
 log = logging.getLogger(__name__)
 
@@ -32,20 +32,22 @@ def available() -> bool:
     return shutil.which("tesseract") is not None
 
 
-def _render(path: Path, page: int, dpi: int, out: Path) -> None:
+def _render(path: Path, page: int, dpi: int, out: Path) -> int:
+    """Render the page to a PNG; its height in pixels."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(str(path))
     try:
         image = pdf[page - 1].render(scale=dpi / 72).to_pil()
         image.save(out)
+        return image.height
     finally:
         pdf.close()
 
 
-def read_tsv(tsv: str, page: int, scale: float) -> list[Line]:
+def read_tsv(tsv: str, page: int, scale: float, height: float) -> list[Line]:
     """Tesseract's TSV (one row per word) as lines; ``scale`` turns pixels into points."""
-    from assistant.ingest.pdf import Line
+    from assistant.ingest.pdf import Line, mark_position
 
     rows = csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
     lines: dict[tuple[str, str, str], list[dict]] = {}
@@ -69,8 +71,7 @@ def read_tsv(tsv: str, page: int, scale: float) -> list[Line]:
         out.append(Line(text=" ".join(w["text"].strip() for w in words), size=size, top=top * scale,
                         bottom=bottom * scale, x0=left * scale, x1=right * scale, page=page, ocr=True))
     out.sort(key=lambda ln: ln.top)
-    for ln in out[:2] + out[-2:]:
-        ln.edge = True
+    mark_position(out, height * scale)
     return out
 
 
@@ -79,7 +80,7 @@ def page_lines(path: Path, page: int, parsing: Parsing) -> list[Line]:
     with tempfile.TemporaryDirectory(prefix="assistant-ocr-") as tmp:
         image = Path(tmp) / "page.png"
         try:
-            _render(path, page, parsing.ocr_dpi, image)
+            height = _render(path, page, parsing.ocr_dpi, image)
         except Exception as exc:
             raise SourceError(f"page {page} cannot be rendered for OCR ({exc})") from exc
         try:
@@ -90,6 +91,6 @@ def page_lines(path: Path, page: int, parsing: Parsing) -> list[Line]:
         if done.returncode != 0:
             raise SourceError(f"OCR of page {page} failed ({done.stderr.strip()[:200]}); check that the "
                               f"Tesseract languages {parsing.ocr_languages!r} are installed ({INSTALL})")
-    lines = read_tsv(done.stdout, page, 72 / parsing.ocr_dpi)
+    lines = read_tsv(done.stdout, page, 72 / parsing.ocr_dpi, height)
     log.info("page %d read by OCR: %d lines", page, len(lines))
     return lines

@@ -36,17 +36,19 @@ from pathlib import Path
 from assistant.errors import SourceError
 from assistant.ingest.footnotes import SUPERSCRIPTS, TO_SUPERSCRIPT, from_superscript
 from assistant.ingest.hyphenation import Dehyphenator
-from assistant.ingest.pages import CONTINUES, CONTINUES_GLUED, page_mark
+from assistant.ingest.pages import CONTINUES, CONTINUES_GLUED, page_mark, visible
 from assistant.settings import Parsing
 
 log = logging.getLogger(__name__)
 
 _PAGE_NUMBER = re.compile(r"(?i)^(page\s*|p\.\s*|[-–—]\s*)?(\d{1,4}|[ivxlc]{1,7})(\s*[-–—])?(\s*(of|/)\s*\d{1,4})?$")
 _NOTE_HEAD = re.compile(rf"^([{SUPERSCRIPTS}]+|\d{{1,4}})(?:[.)]|(?=\s)|(?=[^\d\s.,:;%)\-–]))\s*(?=\S)")
+_SUPERSCRIPT_RUN = re.compile(f"[{SUPERSCRIPTS}]+")
 _LIST_NUMBER = re.compile(r"^(\d{1,4})[.)]\s+\S")
 _TERMINAL = tuple(".!?:;)”\"’»]")
 _HYPHENS = {"\ufffe": "-", "\u00ad": "-", "\u2010": "-", "\u2011": "-"}  # pdfium's line-end hyphen; soft hyphens
-_BOLD = re.compile(r"(?i)bold|black|heavy|semibold|demi")
+# a bold face by its name: "-Bold", "Black", "Heavy", "Semibold", "Demi", Times' "-Medi", TeX's "CMBX"/"SFBX"
+_BOLD = re.compile(r"(?i)bold|black|heavy|semi|demi|-medi|cmbx|sfbx|\bbx\d")
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Line:
     column: int = 0  # 0: the whole width or the left column, 1: the right column
     ocr: bool = False
     edge: bool = False  # among the first or last two lines of its page
+    upper: bool = True  # in the upper part of its page (where page-bottom notes are not)
 
 
 @dataclass
@@ -175,7 +178,7 @@ def _line(chars: list[dict], page: int, layout: Parsing, column: int) -> Line | 
                 x0=chars[0]["x0"], x1=max(c["x1"] for c in chars), page=page, lead=lead, bold=bold, column=column)
 
 
-def page_lines(chars: list[dict], page: int, width: float, layout: Parsing) -> list[Line]:
+def page_lines(chars: list[dict], page: int, width: float, height: float, layout: Parsing) -> list[Line]:
     """The page's lines in reading order: by column when set in two, full-width lines between."""
     rows = _rows(chars)
     gutter = _gutter(rows, width)
@@ -202,10 +205,17 @@ def page_lines(chars: list[dict], page: int, width: float, layout: Parsing) -> l
                     keyed.append(((band(ln.top), col, ln.top), ln))
     keyed.sort(key=lambda kv: kv[0])
     out = [ln for _, ln in keyed]
-    by_height = sorted(out, key=lambda ln: ln.top)
+    mark_position(out, height)
+    return out
+
+
+def mark_position(lines: list[Line], height: float) -> None:
+    """Which lines are at a page's edge (running heads, page numbers) and in its upper part."""
+    by_height = sorted(lines, key=lambda ln: ln.top)
     for ln in by_height[:2] + by_height[-2:]:
         ln.edge = True
-    return out
+    for ln in lines:
+        ln.upper = ln.top < height * 0.6
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -251,15 +261,33 @@ class _Reader:
     def __init__(self, pages: list[list[Line]], layout: Parsing) -> None:
         self.layout = layout
         self.pages = pages
+        # the body's type: the most text, counting more the upper part of pages (notes sit at the bottom)
+        # and the lines that cite notes (the body cites, notes and endnotes are cited)
         sizes: Counter[float] = Counter()
         for lines in pages:
             for ln in lines:
-                sizes[ln.size] += len(ln.text)
+                cites = any(ch in SUPERSCRIPTS for ch in ln.text.lstrip(SUPERSCRIPTS + " "))  # not a note's number
+                sizes[ln.size] += len(ln.text) * (1.0 if ln.upper else 0.25) * (3.0 if cites else 1.0)
         self.body_size = sizes.most_common(1)[0][0] if sizes else 10.0
         self.furniture = _furniture(pages)
-        self.heading_sizes = sorted({ln.size for lines in pages for ln in lines
-                                     if ln.size >= self.body_size * layout.pdf_heading_size}, reverse=True)
+        # heading styles, largest first: a level each
+        styles = {style for lines in pages for ln in lines if (style := self.heading_style(ln)) is not None}
+        self.heading_levels = {style: min(i + 1, 6) for i, style in
+                               enumerate(sorted(styles, key=lambda st: (-st[0], not st[1])))}
         self.dropped: list[str] = []
+
+    def heading_style(self, ln: Line) -> tuple[float, bool] | None:
+        """(size, bold) when the line looks like a heading: larger type than the body, or a short whole
+        line in bold type at least the body's size that does not end like a sentence part."""
+        text = ln.text
+        if len(text) > 150 or not any(ch.isalpha() for ch in text) or ln.lead:
+            return None
+        if ln.size >= self.body_size * self.layout.pdf_heading_size:
+            return ln.size, ln.bold
+        if ln.bold and ln.size >= self.body_size - 0.6 and len(text.split()) <= 14 \
+                and not text.rstrip(SUPERSCRIPTS).endswith((".", ",", ";", ":")):
+            return ln.size, True
+        return None
 
     def is_furniture(self, ln: Line) -> bool:
         if not ln.edge:
@@ -268,8 +296,10 @@ class _Reader:
             return True
         return _normal(ln.text) in self.furniture
 
-    def split_page(self, lines: list[Line], cited: set[str]) -> _Page:
-        """A page's body lines and its notes (the smaller-type lines below the body that start with a number)."""
+    def split_page(self, lines: list[Line], cited: set[str], note_open: bool) -> _Page:
+        """A page's body lines and its notes (the smaller-type lines below the body that start with a
+        number); ``note_open``: the last note of the page before ends mid-sentence, so small lines at the
+        top of this page's notes, before any number, go on with it."""
         kept = []
         for ln in lines:
             if self.is_furniture(ln):
@@ -291,12 +321,14 @@ class _Reader:
             below = i > last_body.get(ln.column, -1)
             if below and ln.size < small:
                 head = _note_head(ln)
-                if head is not None and (ln.lead or head[0] in cited or not notes or
-                                         head[0] == str(int(notes[-1][0]) + 1)):
+                # a raised number starts a note; a plain one ("9 October 2023" may wrap to a line's
+                # start) only as the next number, or as the page's first note when the text cites it
+                if head is not None and (ln.lead or (head[0] in cited if not notes else
+                                                     head[0] == str(int(notes[-1][0]) + 1))):
                     notes.append((head[0], [head[1]]))
                 elif notes:
                     notes[-1][1].append(ln.text)
-                elif not body or not [b for b in body if b.column == ln.column]:
+                elif note_open or not any(b.column == ln.column for b in body):
                     continued.append(ln.text)
                 else:
                     body.append(ln)  # small type under the body with no number: a caption, a source line
@@ -308,16 +340,9 @@ class _Reader:
 
 
 def _is_heading(reader: _Reader, ln: Line) -> int:
-    """The heading level of a line (0: not a heading)."""
-    text = ln.text
-    if len(text) > 150 or not any(ch.isalpha() for ch in text):
-        return 0
-    if ln.size in reader.heading_sizes:
-        return min(reader.heading_sizes.index(ln.size) + 1, 5)
-    if ln.bold and abs(ln.size - reader.body_size) < 0.6 and len(text.split()) <= 14 \
-            and not text.rstrip(SUPERSCRIPTS).endswith((".", ",", ";", ":")) and not ln.lead:
-        return min(len(reader.heading_sizes) + 1, 6)
-    return 0
+    """The heading level of a line (0: not a heading): larger type, or a short whole line in bold."""
+    style = reader.heading_style(ln)
+    return reader.heading_levels.get(style, 0) if style is not None else 0
 
 
 class _Writer:
@@ -432,8 +457,9 @@ def _new_paragraph(prev: Line | None, ln: Line, prev_text: str, measure: _Measur
     margins, indents = measure.margins, measure.indents
     left, right = margins.get((ln.page, ln.column), (ln.x0, ln.x1))
     indent = ln.x0 - left > ln.size * 0.8
-    if _LIST_NUMBER.match(ln.text) or ln.lead:
-        return True
+    if (m := _LIST_NUMBER.match(ln.text)) and (_ends_sentence(prev_text) or (
+            (before := _LIST_NUMBER.match(prev_text)) is not None and int(before.group(1)) + 1 == int(m.group(1)))):
+        return True  # an item of a numbered list (not a year that goes on a sentence: "in\n2015. The")
     if prev.page != ln.page or prev.column != ln.column:  # a page or column break
         if not _ends_sentence(prev_text):
             return False  # cut mid-sentence: the same paragraph
@@ -510,7 +536,8 @@ def _endnotes(paragraphs: list[str], cited_order: list[str]) -> list[str]:
         if len(run) >= 2 and sum(n in cited for n in numbers) >= 0.6 * len(run):
             for k in run:
                 mk = _NOTE_HEAD.match(out[k])
-                out[k] = from_superscript(mk.group(1)).translate(TO_SUPERSCRIPT) + " " + out[k][mk.end():]
+                note = visible(out[k][mk.end():]).lstrip(CONTINUES + CONTINUES_GLUED)  # no page marks in notes
+                out[k] = from_superscript(mk.group(1)).translate(TO_SUPERSCRIPT) + " " + note
             i = j
         else:
             i += 1
@@ -524,10 +551,16 @@ def lines_to_markdown(pages: list[list[Line]], layout: Parsing, reading: PdfRead
     reader = _Reader(pages, layout)
     cited: list[str] = []
     split: list[_Page] = []
+    note_open = False
     for lines in pages:
-        page = reader.split_page(lines, set(cited))
-        for ln in page.body:
-            cited.extend(from_superscript(m) for m in re.findall(f"[{SUPERSCRIPTS}]+", ln.text))
+        # the markers cited so far, this page's included (a number at a line's start is a note's own)
+        for ln in lines:
+            cited.extend(from_superscript(m) for m in _SUPERSCRIPT_RUN.findall(ln.text.lstrip(SUPERSCRIPTS + " ")))
+        page = reader.split_page(lines, set(cited), note_open)
+        if page.notes:
+            note_open = not _ends_sentence(page.notes[-1][1][-1])
+        elif not page.continued:
+            note_open = False
         if page.stray:
             reading.stray_pages.append(lines[0].page)
         split.append(page)
@@ -594,7 +627,7 @@ def read_pdf(path: Path, layout: Parsing | None = None,
     pages: list[list[Line]] = []
     for page in pdf_chars.iter_pages(path):
         number = page.number
-        lines = page_lines(page.chars, number, page.width, layout) if page.chars else []
+        lines = page_lines(page.chars, number, page.width, page.height, layout) if page.chars else []
         if sum(len(ln.text) for ln in lines) < 3:
             if ocr.available():
                 lines = ocr.page_lines(path, number, layout)
