@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 _PAGE_NUMBER = re.compile(r"(?i)^(page\s*|p\.\s*|[-–—]\s*)?(\d{1,4}|[ivxlc]{1,7})(\s*[-–—])?(\s*(of|/)\s*\d{1,4})?$")
 _NOTE_HEAD = re.compile(rf"^([{SUPERSCRIPTS}]+|\d{{1,4}})(?:[.)]|(?=\s)|(?=[^\d\s.,:;%)\-–]))\s*(?=\S)")
+_CELL = "\ue1f0"  # between two stretches of a line set apart by a gap wider than _CELL_GAP type sizes
+_CELL_GAP = 1.0
+_GOES_ON = re.compile(r"^(https?://|www\.|doi:|[a-z])")  # a line that goes on with something before it
 _SUPERSCRIPT_RUN = re.compile(f"[{SUPERSCRIPTS}]+")
 _LIST_NUMBER = re.compile(r"^(\d{1,4})[.)]\s+\S")
 _TERMINAL = tuple(".!?:;)”\"’»]")
@@ -68,6 +71,9 @@ class Line:
     ocr: bool = False
     edge: bool = False  # among the first or last two lines of its page
     upper: bool = True  # in the upper part of its page (where page-bottom notes are not)
+    cells: list[tuple[float, float]] = field(default_factory=list)  # its stretches set apart by wide gaps
+    cell_text: list[str] = field(default_factory=list)  # and their text
+    table: bool = False  # a row of a table: lines whose cells line up
 
 
 @dataclass
@@ -154,12 +160,16 @@ def _line(chars: list[dict], page: int, layout: Parsing, column: int) -> Line | 
     prev = None
     lead = ""
     body_seen = False
+    cells = [[chars[0]["x0"], chars[0]["x1"]]]  # stretches of text set apart by wide gaps (table cells)
     for c in chars:
         text = _HYPHENS.get(c["text"], c["text"])
         raised = (text.isdigit() and c["size"] <= size * layout.pdf_superscript_size
                   and c["bottom"] < base - size * layout.pdf_superscript_raise)
-        if prev is not None and c["x0"] - prev["x1"] > min(c["size"], prev["size"]) * layout.pdf_word_gap \
-                and not raised:
+        gap = c["x0"] - prev["x1"] if prev is not None else 0.0
+        if prev is not None and gap > min(c["size"], prev["size"]) * layout.pdf_word_gap and not raised:
+            if gap > size * _CELL_GAP:
+                cells.append([c["x0"], c["x1"]])
+                parts.append(_CELL)
             parts.append(" ")
         if raised:
             if not body_seen:
@@ -168,14 +178,16 @@ def _line(chars: list[dict], page: int, layout: Parsing, column: int) -> Line | 
         elif text.strip():
             body_seen = True
         parts.append(text)
+        cells[-1][1] = max(cells[-1][1], c["x1"])
         prev = c
     line = re.sub(r"\s+", " ", "".join(parts)).strip()
-    if not line:
+    if not line.replace(_CELL, "").strip():
         return None
     named = [c for c in chars if c["text"].strip()]
     bold = sum(1 for c in named if _BOLD.search(c.get("fontname") or "")) >= 0.8 * len(named)
-    return Line(text=line, size=size, top=min(c["top"] for c in chars), bottom=base,
-                x0=chars[0]["x0"], x1=max(c["x1"] for c in chars), page=page, lead=lead, bold=bold, column=column)
+    return Line(text=line.replace(_CELL, ""), size=size, top=min(c["top"] for c in chars), bottom=base,
+                x0=chars[0]["x0"], x1=max(c["x1"] for c in chars), page=page, lead=lead, bold=bold, column=column,
+                cells=[(a, b) for a, b in cells], cell_text=[t.strip() for t in line.split(_CELL)])
 
 
 def page_lines(chars: list[dict], page: int, width: float, height: float, layout: Parsing) -> list[Line]:
@@ -206,6 +218,7 @@ def page_lines(chars: list[dict], page: int, width: float, height: float, layout
     keyed.sort(key=lambda kv: kv[0])
     out = [ln for _, ln in keyed]
     mark_position(out, height)
+    mark_tables(out)
     return out
 
 
@@ -218,6 +231,32 @@ def mark_position(lines: list[Line], height: float) -> None:
         ln.upper = ln.top < height * 0.6
 
 
+def mark_tables(lines: list[Line]) -> None:
+    """Rows of a table: two or more consecutive lines of one column, each in two or more stretches set
+    apart by wide gaps, whose stretches line up (left edges, right edges or centres within half a type
+    size) in all but one place."""
+    def lined_up(x: tuple[float, float], y: tuple[float, float], tol: float) -> bool:
+        return abs(x[0] - y[0]) <= tol or abs(x[1] - y[1]) <= tol or abs(sum(x) - sum(y)) <= 2 * tol
+
+    def row_like(ln: Line) -> bool:
+        """Two or more stretches, not a justified line stretched word by word (all its gaps alike)."""
+        if len(ln.cells) < 2:
+            return False
+        gaps = [b[0] - a[1] for a, b in zip(ln.cells, ln.cells[1:])]
+        return len(gaps) < 4 or max(gaps) - min(gaps) > ln.size * 0.3
+
+    def aligned(a: Line, b: Line) -> bool:
+        if not row_like(a) or not row_like(b) or a.column != b.column:
+            return False
+        tol = max(a.size, b.size) * 0.5
+        shared = sum(1 for x in a.cells[1:] if any(lined_up(x, y, tol) for y in b.cells[1:]))
+        return shared >= 1 and shared >= min(len(a.cells), len(b.cells)) - 2
+
+    for a, b in zip(lines, lines[1:]):
+        if aligned(a, b):
+            a.table = b.table = True
+
+
 # ------------------------------------------------------------------------------------------ reading
 
 def _normal(text: str) -> str:
@@ -225,13 +264,19 @@ def _normal(text: str) -> str:
     return re.sub(r"\d+", "#", from_superscript(text).lower()).strip()
 
 
-def _furniture(pages: list[list[Line]]) -> set[str]:
-    """The texts (numbers blanked) of lines at a page's edge on at least two pages: running heads, feet."""
-    seen: Counter[str] = Counter()
+def _furniture(pages: list[list[Line]]) -> set[tuple[str, int]]:
+    """Running heads and feet: (text with numbers blanked, height) of lines at a page's edge that stand
+    at the same height (within 4 points) on at least two pages (three in a long document)."""
+    seen: Counter[tuple[str, int]] = Counter()
     for lines in pages:
-        seen.update({_normal(ln.text) for ln in lines if ln.edge and len(ln.text) < 150})
+        seen.update({(_normal(ln.text), round(ln.top / 4)) for ln in lines if ln.edge and len(ln.text) < 150})
     need = 2 if len(pages) < 20 else 3
-    return {t for t, n in seen.items() if n >= need and len(pages) >= 2}
+    out = set()
+    for (text, band), n in seen.items():
+        near = n + seen.get((text, band - 1), 0) + seen.get((text, band + 1), 0)
+        if near >= need and len(pages) >= 2:
+            out.add((text, band))
+    return out
 
 
 def _note_head(ln: Line) -> tuple[str, str] | None:
@@ -294,7 +339,8 @@ class _Reader:
             return False
         if _PAGE_NUMBER.match(from_superscript(ln.text)):
             return True
-        return _normal(ln.text) in self.furniture
+        text, band = _normal(ln.text), round(ln.top / 4)
+        return any((text, b) in self.furniture for b in (band - 1, band, band + 1))
 
     def split_page(self, lines: list[Line], cited: set[str], note_open: bool) -> _Page:
         """A page's body lines and its notes (the smaller-type lines below the body that start with a
@@ -308,6 +354,8 @@ class _Reader:
                 kept.append(ln)
         body_size = self.body_size * self.layout.pdf_body_size
         small = self.body_size * self.layout.pdf_note_size
+        here = {from_superscript(m) for ln in kept if ln.size >= small
+                for m in _SUPERSCRIPT_RUN.findall(ln.text.lstrip(SUPERSCRIPTS + " "))}  # this page's markers
         # the notes area of each column starts below its last line of body type
         last_body = {}
         for i, ln in enumerate(kept):
@@ -323,12 +371,13 @@ class _Reader:
                 head = _note_head(ln)
                 # a raised number starts a note; a plain one ("9 October 2023" may wrap to a line's
                 # start) only as the next number, or as the page's first note when the text cites it
-                if head is not None and (ln.lead or (head[0] in cited if not notes else
-                                                     head[0] == str(int(notes[-1][0]) + 1))):
+                if head is not None and (ln.lead or (head[0] in cited if not notes else (
+                        head[0] == str(int(notes[-1][0]) + 1)  # the next note
+                        or (int(head[0]) < int(notes[-1][0]) and head[0] in here)))):  # numbering restarts
                     notes.append((head[0], [head[1]]))
                 elif notes:
                     notes[-1][1].append(ln.text)
-                elif note_open or not any(b.column == ln.column for b in body):
+                elif note_open or _GOES_ON.match(ln.text) or not any(b.column == ln.column for b in body):
                     continued.append(ln.text)
                 else:
                     body.append(ln)  # small type under the body with no number: a caption, a source line
@@ -396,8 +445,20 @@ class _Writer:
             self.heading = (level, text)
         self.last_line = ln
 
+    def add_row(self, ln: Line) -> None:
+        """A row of a table: a line of its own, its cells set apart by "|" (read as a table later)."""
+        row = self._with_mark(" | ".join(ln.cell_text) + " |")
+        if self.para is not None and self.heading is None and self.last_line is not None and self.last_line.table:
+            self.para += "\n" + row
+        else:
+            self.close_paragraph()
+            self.para = row
+        self.last_line = ln
+
     def add_line(self, ln: Line, new_paragraph: bool) -> None:
         text = self._with_mark(ln.text)
+        if self.last_line is not None and self.last_line.table:
+            new_paragraph = True  # the line after a table
         if self.para is not None and self.heading is None and not new_paragraph:
             self.para = self.joiner.join(self.para, text)
         elif self.cut is not None and self.heading is None and not new_paragraph:
@@ -534,6 +595,8 @@ def _endnotes(paragraphs: list[str], cited_order: list[str]) -> list[str]:
             j += 1
         numbers = [from_superscript(_NOTE_HEAD.match(out[k]).group(1)) for k in run]
         if len(run) >= 2 and sum(n in cited for n in numbers) >= 0.6 * len(run):
+            if i > 0 and out[i - 1].startswith("#"):
+                out[i - 1] = ""  # the heading of the notes ("Notes", "Endnotes"): it heads no text
             for k in run:
                 mk = _NOTE_HEAD.match(out[k])
                 note = visible(out[k][mk.end():]).lstrip(CONTINUES + CONTINUES_GLUED)  # no page marks in notes
@@ -576,6 +639,9 @@ def lines_to_markdown(pages: list[list[Line]], layout: Parsing, reading: PdfRead
             level = _is_heading(reader, ln)
             if level:
                 writer.add_heading(level, ln)
+                continue
+            if ln.table:
+                writer.add_row(ln)
                 continue
             prev = writer.last_line if (writer.para is not None or writer.cut is not None) else None
             writer.add_line(ln, _new_paragraph(prev, ln, writer.open_text(), measure))
@@ -658,7 +724,7 @@ def _endnote_pass(markdown: str) -> str:
     paragraphs = markdown.split("\n\n")
     cited = [from_superscript(m) for p in paragraphs if not re.match(f"^[{SUPERSCRIPTS}]", p)
              for m in re.findall(f"[{SUPERSCRIPTS}]+", p)]
-    return "\n\n".join(_endnotes(paragraphs, cited))
+    return "\n\n".join(p for p in _endnotes(paragraphs, cited) if p)
 
 
 def _ranges(numbers: Iterable[int]) -> str:
