@@ -144,7 +144,7 @@ def _gutter(rows: list[list[dict]], width: float) -> tuple[float, float] | None:
         return None
     left = sum(1 for row in rows if any(c["x1"] <= best[0] + 1 for c in row))
     right = sum(1 for row in rows if any(c["x0"] >= best[1] - 1 for c in row))
-    if left < len(rows) * 0.25 or right < len(rows) * 0.25:
+    if left < 3 or right < 3:  # (a column may be short: the end of a chapter)
         return None
     return float(best[0]), float(best[1])
 
@@ -190,6 +190,24 @@ def _line(chars: list[dict], page: int, layout: Parsing, column: int) -> Line | 
                 cells=[(a, b) for a, b in cells], cell_text=[t.strip() for t in line.split(_CELL)])
 
 
+def _row_cut(row: list[dict], g0: float, g1: float) -> float | None:
+    """Where a row divides between the columns: the middle of its widest gap in or beside the gutter
+    ``g0``-``g1`` (a glyph may lean into it); None when its text runs across (a title, a wide table)."""
+    best: tuple[float, float] | None = None
+    prev_x1 = None
+    for c in sorted(row, key=lambda c: c["x0"]):
+        if prev_x1 is not None:
+            lo, hi = max(prev_x1, g0 - 3), min(c["x0"], g1 + 3)
+            if hi - lo >= 3 and (best is None or hi - lo > best[1] - best[0]):
+                best = (lo, hi)
+        prev_x1 = c["x1"] if prev_x1 is None else max(prev_x1, c["x1"])
+    if best is not None:
+        return (best[0] + best[1]) / 2
+    if all(c["x1"] <= g0 + 1 for c in row) or all(c["x0"] >= g1 - 1 for c in row):
+        return (g0 + g1) / 2  # the row is all on one side
+    return None
+
+
 def page_lines(chars: list[dict], page: int, width: float, height: float, layout: Parsing) -> list[Line]:
     """The page's lines in reading order: by column when set in two, full-width lines between."""
     rows = _rows(chars)
@@ -199,11 +217,16 @@ def page_lines(chars: list[dict], page: int, width: float, height: float, layout
         keyed = [((0, 0, ln.top), ln) for row in rows if (ln := _line(row, page, layout, 0)) is not None]
     else:
         g0, g1 = gutter
-        mid = (g0 + g1) / 2
-        wide = [row for row in rows if any(c["x1"] > g0 and c["x0"] < g1 for c in row)]
-        wide_ids = {id(c) for row in wide for c in row}
+        wide = []
+        split: dict[int, float] = {}  # id of a character -> where its row divides between the columns
+        for row in rows:
+            cut = _row_cut(row, g0, g1)
+            if cut is None:
+                wide.append(row)
+            else:
+                split.update((id(c), cut) for c in row)
         tops = sorted(min(c["top"] for c in row) for row in wide)
-        rest = [c for c in chars if id(c) not in wide_ids and c["text"].strip()]
+        rest = [c for c in chars if id(c) in split]
 
         def band(top: float) -> int:
             return sum(1 for t in tops if t <= top + 0.5)
@@ -211,7 +234,9 @@ def page_lines(chars: list[dict], page: int, width: float, height: float, layout
         for row in wide:  # a title, a wide table, a page number: starts a band of its own
             if (ln := _line(row, page, layout, 0)) is not None:
                 keyed.append(((band(ln.top), -1, ln.top), ln))
-        for col, part in ((0, [c for c in rest if c["x1"] <= mid]), (1, [c for c in rest if c["x1"] > mid])):
+        left = [c for c in rest if c["x0"] < split[id(c)]]
+        right = [c for c in rest if c["x0"] >= split[id(c)]]
+        for col, part in ((0, left), (1, right)):
             for row in _rows(part):
                 if (ln := _line(row, page, layout, col)) is not None:
                     keyed.append(((band(ln.top), col, ln.top), ln))
