@@ -137,7 +137,8 @@ def rollback(settings: Settings) -> RolledBack:
 
 
 def inspect(settings: Settings, report: str | None = None) -> Inspection:
-    """What the index holds: every passage (of one report, with that report's notes and warnings)."""
+    """What the index holds: every passage with its pages (of one report, with that report's notes, warnings
+    and reading quality: ``document.quality``)."""
     from assistant.index import store
 
     data = store.read(settings.index)

@@ -247,3 +247,46 @@ def test_sources_tab_removes_a_report(browser, corpus_copy: Path, tmp_path: Path
         page.close()
     finally:
         app.close()
+
+
+def test_a_pdf_card_opens_its_page_and_the_sources_tab_says_how_it_read(browser, tmp_path: Path):
+    """A passage read from a PDF: its card shows the page as a link to the PDF, served by the chat and
+    opened at that page; the copied citation names the page; the Sources tab has the reading verdict."""
+    from assistant.index.build import build_index
+    from tests.fixtures.pdfs import build_report_pdf
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    build_report_pdf(corpus / "local-practices.pdf")
+    settings = Settings(corpus=corpus, index=tmp_path / "index")
+    build_index(settings)
+    app, address = _serve(settings)
+    try:
+        context = browser.new_context(viewport={"width": 1400, "height": 1100})
+        page = context.new_page()
+        page.goto(address)
+        page.wait_for_selector("#question textarea")
+        ask(page, "Which city started a housing mediation service?")
+        card = page.locator("#cards .card", has_text="Ljubljana")
+        link = card.locator("a.page")
+        assert link.inner_text() == "p. 2" and card.get_attribute("data-pages") == "p. 2"
+        assert link.get_attribute("href") == "reports/local-practices.pdf#page=2"
+        assert card.locator("button.copy").get_attribute("data-citation").endswith(
+            "Local integration practices. Section: Local integration practices > Housing (Slovenia), p. 2.")
+        target = link.evaluate("a => a.href")
+        assert target == address + "reports/local-practices.pdf#page=2"
+        pdf = page.request.get(target)
+        assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:4] == b"%PDF"
+        for refused in ("reports/..%2Fsources.toml", "reports/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd", "reports/nothing.pdf"):
+            assert page.request.get(address + refused).status == 404, refused
+        shot(page, "10-pdf-page-link")
+
+        page.get_by_role("tab", name="Sources").click()
+        page.wait_for_selector("#sources-table")
+        table = page.inner_text("#sources-table")
+        assert "reading problems" in table and "local-practices" in table
+        assert any(f"{verdict} (" in table for verdict in ("good", "fair", "poor"))
+        shot(page, "11-sources-reading-quality")
+        context.close()
+    finally:
+        app.close()

@@ -33,7 +33,8 @@ def test_bulgaria_2023_first_passage_is_the_forums_with_notes_898_899(index_dir:
     assert first["text"].startswith("In Bulgaria, a forum on")
     assert [n["number"] for n in first["footnotes"]] == ["898", "899"]
     assert first["footnotes"][1]["urls"][0].startswith("https://aref.government.bg/")
-    assert set(first["source"]) == {"id", "title", "year", "url", "section"}
+    assert set(first["source"]) == {"id", "title", "year", "url", "section", "pages", "ocr"}
+    assert (first["source"]["pages"], first["source"]["ocr"]) == ([], False), "a text report has no pages"
     assert "[P1]" in answer["answer"]
     # the older Bulgarian practices come after it
     assert any(p["source"]["id"] == "integra-good-practices" for p in answer["passages"][1:])
@@ -164,3 +165,54 @@ def test_eval_command_writes_reports(index_dir: Path, tmp_path: Path):
     code, out, _ = run("eval", "--index", str(index_dir), "--out", str(tmp_path), "--mode", "hybrid+meta")
     assert code == 0 and "| hybrid+meta |" in out and "Targets: all met" in out
     assert (tmp_path / "latest.json").exists() and (tmp_path / "latest.md").exists()
+
+
+@pytest.fixture(scope="module")
+def pdf_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
+    """A corpus of one two-page PDF (tests/fixtures/pdfs.py) indexed with `assistant index --json`:
+    the corpus, the index and the build's JSON."""
+    from tests.fixtures.pdfs import build_report_pdf
+
+    root = tmp_path_factory.mktemp("pdf-corpus")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    build_report_pdf(corpus / "local-practices.pdf")
+    code, out, _ = run("index", "--corpus", str(corpus), "--index", str(root / "index"), "--json")
+    assert code == 0
+    return corpus, root / "index", json.loads(out)
+
+
+def test_the_build_json_says_how_a_pdf_read(pdf_index):
+    _, _, summary = pdf_index
+    [detail] = summary["details"]
+    assert detail["file"] == "local-practices.pdf"
+    assert detail["quality"] == {"markers": 3, "markers_without_notes": 0, "notes_without_markers": 0, "pages": 2,
+                                 "ocr_pages": [], "blank_pages": [], "stray_pages": [], "score": 1.0,
+                                 "verdict": "good"}
+
+
+def test_status_and_inspect_show_the_reading_quality_and_passage_pages(pdf_index):
+    corpus, index, _ = pdf_index
+    where = ["--corpus", str(corpus), "--index", str(index)]
+    code, out, _ = run("index", "status", *where)
+    assert code == 0 and "  local-practices: local-practices.pdf (2 passages, 2 pages; read: good (score 1.00))" in out
+    code, out, _ = run("index", "status", "--json", *where)
+    [indexed] = json.loads(out)["indexed"]
+    assert list(indexed) == ["id", "file", "passages", "quality"]
+    assert (indexed["quality"]["verdict"], indexed["quality"]["pages"]) == ("good", 2)
+    code, out, _ = run("inspect", "--report", "local-practices", *where)
+    assert code == 0 and "  reading quality: good (score 1.00)\n" in out and "    pages: 2\n" in out
+    assert "Local integration practices > Housing (Slovenia), p. 2 | notes -" in out
+    code, out, _ = run("inspect", "--json", *where)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["pages"], r["ocr"]) for r in rows] == [([1, 2], False), ([2], False)], "a sentence cut by the page break"
+
+
+def test_an_answer_from_a_pdf_cites_its_page(pdf_index):
+    corpus, index, _ = pdf_index
+    where = ["--corpus", str(corpus), "--index", str(index)]
+    code, out, _ = run("ask", "Which city started a housing mediation service?", "-k", "1", "--json", *where)
+    source = json.loads(out)["passages"][0]["source"]
+    assert code == 0 and (source["id"], source["pages"], source["ocr"]) == ("local-practices", [2], False)
+    code, out, _ = run("ask", "Which city started a housing mediation service?", "-k", "1", *where)
+    assert "[P1] Local integration practices, 2023 — Local integration practices > Housing (Slovenia), p. 2   (score" in out

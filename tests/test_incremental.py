@@ -122,7 +122,7 @@ def test_status_json_keeps_its_keys(built, tmp_path: Path):
     served = status(index)
     assert list(served) == STATUS_KEYS + SERVED_KEYS + ["current"]
     assert served["model"] == "all-MiniLM-L6-v2" and served["current"] is True and served["version"] == "v0001"
-    assert [list(r) for r in served["indexed"]] == [["id", "file", "passages"]] * first["reports"]
+    assert [list(r) for r in served["indexed"]] == [["id", "file", "passages", "quality"]] * first["reports"]
     (corpus / "euaa-ar2024-cooperation.txt").rename(corpus / "renamed.txt")
     toml = corpus / "sources.toml"
     toml.write_text(toml.read_text().replace('"euaa-ar2024-cooperation.txt"', '"renamed.txt"'))

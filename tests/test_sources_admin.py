@@ -61,3 +61,20 @@ def test_upload_adds_the_report_and_rebuilds_with_progress(corpus_copy: Path, tm
     assert "Added Lisbon-News-final.html" in message and "Index v0002: 6 reports" in message
     assert (corpus_copy / "Lisbon-News-final.html").exists()
     assert 'title = "Lisbon news"' in (corpus_copy / "sources.toml").read_text()
+
+
+def test_sources_table_says_how_each_report_read(tmp_path: Path):
+    """The "read" column gives the verdict and score; "reading problems" says what went wrong, or that a
+    report indexed by an older version was not measured."""
+    from assistant.models import ReadingQuality
+    from tests.test_api import served_with_pdf
+    from ui.sources import COLUMNS, report_rows
+
+    poor = ReadingQuality.measure(markers=10, markers_without_notes=6, pages=8, stray_pages=[3, 4])
+    rows = {row[0]: dict(zip(COLUMNS, row)) for row in report_rows(served_with_pdf(tmp_path, quality=poor))}
+    assert rows["local"]["read"] == f"poor ({poor.score:.2f})"
+    assert rows["local"]["reading problems"] == ("6 marker(s) without a note; 2 page(s) with text outside the body "
+                                                 "and notes")
+    assert rows["ar-2024"]["read"] == "not measured" and "assistant index --full" in rows["ar-2024"]["reading problems"]
+    good = report_rows(served_with_pdf(tmp_path / "good", quality=ReadingQuality.measure(markers=3, pages=2)))
+    assert dict(zip(COLUMNS, good[-1]))["read"] == "good (1.00)" and good[-1][-1] == ""

@@ -34,3 +34,35 @@ def test_cards_escape_report_text(settings: Settings):
     assert "<script>" not in html and "<img" not in html and "<b>T</b>" not in html
     assert "javascript:" not in html.split("&lt;")[0] and 'href="javascript' not in html
     assert '<a href="https://ok.example/a"' in html
+
+
+def test_the_launched_chat_serves_the_pdfs_of_its_reports_and_nothing_else(tmp_path):
+    """/reports/<file> answers in front of Gradio's own routes on every launch of the app: the PDF of a
+    served report, inline; 404 for a PDF the index does not hold, a text report, and any path out."""
+    import httpx
+
+    from tests.conftest import free_port
+    from tests.test_api import served_with_pdf
+    from ui.app import create_app
+
+    assistant = served_with_pdf(tmp_path)
+    app = create_app(assistant.settings, assistant)
+    port = free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base) as client:
+            pdf = client.get("/reports/Local%20practices.pdf")
+            assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+            assert pdf.headers["content-type"] == "application/pdf"
+            assert client.head("/reports/Local%20practices.pdf").status_code == 200
+            for url in ("/reports/not-indexed.pdf", "/reports/ar-2024.txt", "/reports/..%2Fsecret.pdf",
+                        "/reports/%2E%2E%2Fsecret.pdf", "/reports/%2e%2e/%2e%2e/etc/passwd", "/reports/unknown.pdf"):
+                assert client.get(url).status_code == 404, url
+            raw = httpx.Request("GET", base + "/reports/x")  # a path sent as it is, "../" not folded by the client
+            raw.url = raw.url.copy_with(raw_path=b"/reports/../secret.pdf")
+            assert client.send(raw).status_code == 404
+            assert client.post("/reports/Local%20practices.pdf").status_code == 405, "read-only"
+            assert client.get("/").status_code == 200, "the chat itself is still served"
+    finally:
+        app.close()

@@ -3,7 +3,8 @@
 `create_app(settings)` builds the app (nothing loads at import). Tabs: Chat (conversation, answer
 with citation markers that scroll to their cards, filter chips, report and year refinement, exports),
 Sources (reports, upload, rebuild) and Evaluation (the latest `assistant eval` report). The named API
-endpoint ``ask`` returns the same JSON object as `assistant ask --json`. Report and user text is
+endpoint ``ask`` returns the same JSON object as `assistant ask --json`; /reports/<file> serves the
+PDFs of the reports served, so that a card's page opens the PDF at that page. Report and user text is
 always escaped (see render.py).
 """
 
@@ -17,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from assistant.api import Assistant, ChatTurn, normalize_text
 from assistant.errors import UserError
@@ -24,7 +28,7 @@ from assistant.geo import country_name
 from assistant.models import Answer
 from assistant.settings import Settings
 from ui.evaluation import evaluation_tab
-from ui.render import answer_html, answer_json, cards_html, conversation_markdown
+from ui.render import REPORTS_PATH, answer_html, answer_json, cards_html, conversation_markdown
 from ui.sources import sources_tab
 
 log = logging.getLogger(__name__)
@@ -43,6 +47,7 @@ CSS = """
 .card h4 { margin: 0 0 4px 0; font-size: 1rem; }
 .card .meta { color: var(--body-text-color-subdued); font-size: 0.85rem; margin-bottom: 8px; }
 .card .text { white-space: pre-wrap; line-height: 1.45; }
+.card .meta .ocr { border: 1px solid var(--border-color-primary); border-radius: 4px; padding: 0 4px; font-size: 0.75rem; }
 .card mark { background: #fff3a8; padding: 0 1px; }
 .card ol.notes { font-size: 0.85rem; margin: 8px 0 0 0; padding-left: 0.4em; list-style: none; }
 .card ol.notes li { margin-bottom: 4px; overflow-wrap: anywhere; }
@@ -53,6 +58,34 @@ CSS = """
 .empty { background: #fff4e5; border: 1px solid #f0b36b; border-radius: 6px; padding: 10px 12px; margin-bottom: 8px; }
 .related { font-weight: 600; margin: 4px 0 8px 0; }
 """
+
+
+def report_routes(assistant: Assistant) -> list[BaseRoute]:
+    """GET /reports/<file>: the PDF of a report of the version served, read-only and shown in the
+    browser (a card's page link adds #page=N); 404 for every other name (``Assistant.report_file``
+    decides: only PDF files of that version's reports, never a path out of the corpus folder)."""
+
+    def serve(request: Request) -> Response:
+        path = assistant.report_file(request.path_params["name"])
+        if path is None:
+            return PlainTextResponse("Not found", status_code=404)
+        return FileResponse(path, media_type="application/pdf", filename=path.name, content_disposition_type="inline",
+                            headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
+
+    return [Route(f"/{REPORTS_PATH}/{{name:path}}", serve, methods=["GET", "HEAD"])]
+
+
+class ChatBlocks(gr.Blocks):
+    """The web chat's Blocks: ``launch`` puts ``extra_routes`` (the PDF route) in front of Gradio's own
+    routes, through the FastAPI app's ``routes`` argument (``launch(app_kwargs=...)``), so that every
+    launch of the app serves them."""
+
+    extra_routes: list[BaseRoute]
+
+    def launch(self, *args: Any, app_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        app_kwargs = dict(app_kwargs or {})
+        app_kwargs["routes"] = [*getattr(self, "extra_routes", []), *app_kwargs.get("routes", [])]
+        return super().launch(*args, app_kwargs=app_kwargs, **kwargs)
 
 
 def status_text(assistant: Assistant) -> str:
@@ -168,7 +201,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
                 "cited passages.</p>", gr.update(visible=False), gr.update(visible=False), gr.update(value=[]),
                 gr.update(value=None))
 
-    with gr.Blocks(title="Policy reports assistant") as app:
+    with ChatBlocks(title="Policy reports assistant") as app:
         gr.Markdown("## Policy reports assistant\nAsk about asylum and integration policy in Europe; "
                     "every answer cites the report passages and the sources they rest on.")
         asked, turns, session = gr.State([]), gr.State([]), gr.State("")
@@ -216,6 +249,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
         app.load(load_evaluation, None, evaluation_outputs, api_visibility="private")
         gr.api(ask_api, api_name="ask")
     app.queue(default_concurrency_limit=settings.server.concurrency, max_size=settings.server.queue_size)
+    app.extra_routes = report_routes(assistant)
     return app
 
 

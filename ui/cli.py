@@ -168,7 +168,7 @@ def status_cmd(ctx: click.Context, base: dict, as_json: bool) -> None:
                    f"{status.passages} passages; model {status.model}; built {status.built_at}; "
                    f"versions kept: {', '.join(status.versions)}")
         for report in status.indexed or []:
-            click.echo(f"  {report.id}: {report.file} ({report.passages} passages)")
+            click.echo(f"  {report.id}: {report.file} ({_indexed_line(report)})")
     for kind in ("added", "modified", "removed"):
         for name in getattr(status, kind):
             click.echo(f"  {kind}: {name}")
@@ -179,6 +179,15 @@ def status_cmd(ctx: click.Context, base: dict, as_json: bool) -> None:
     for skipped in status.skipped:
         click.echo(f"  skipped {skipped.path}: {skipped.reason}")
     click.echo("The index is current." if status.current else "The index is out of date: run `assistant index`.")
+
+
+def _indexed_line(report: Any) -> str:
+    """A served report's size and how it read: "12 passages, 40 pages; read: good (score 0.98)"."""
+    from ui.text import quality_line
+
+    quality = report.quality
+    pages = f", {quality.pages} pages" if quality is not None and quality.pages else ""
+    return f"{report.passages} passages{pages}; read: {quality_line(quality)}"
 
 
 @index_cmd.command("add")
@@ -275,6 +284,7 @@ def _fill(text: str, indent: str, width: int = 100) -> str:
 
 def _print_answer(answer: Any) -> None:
     from assistant.geo import country_name
+    from ui.text import place
 
     understood = []
     if answer.filters.countries:
@@ -289,7 +299,7 @@ def _print_answer(answer: Any) -> None:
     for hit in answer.passages:
         src = hit.source
         year = f", {src.year}" if src.year else ""
-        click.echo(f"\n[P{hit.rank}] {src.title}{year} — {src.section or ''}   (score {hit.score:.3f}, {hit.chunk_id})")
+        click.echo(f"\n[P{hit.rank}] {src.title}{year} — {place(src)}   (score {hit.score:.3f}, {hit.chunk_id})")
         if src.url:
             click.echo(f"     {src.url}")
         click.echo(_fill(hit.text, "     "))
@@ -339,6 +349,7 @@ def inspect_cmd(base: dict, as_json: bool, report: str | None) -> None:
       assistant inspect --report euaa-ar-2024
     """
     from assistant import api
+    from ui.text import place
 
     inspection = api.inspect(_settings(**base), report)
     if report and not as_json:
@@ -348,8 +359,9 @@ def inspect_cmd(base: dict, as_json: bool, report: str | None) -> None:
             _echo_json(passage)
         else:
             notes = ",".join(n.number for n in passage.footnotes) or "-"
+            where = place(passage)
             click.echo(f"{passage.source} #{passage.position} {passage.chunk_id} [{passage.n_tokens} tok] "
-                       f"{passage.section or ''} | notes {notes} | {' '.join(passage.countries)} "
+                       f"{where} | notes {notes} | {' '.join(passage.countries)} "
                        f"{' '.join(map(str, passage.years))}")
             click.echo(textwrap.indent(textwrap.shorten(passage.text, 300) if not report else passage.text, "    "))
 
@@ -374,7 +386,25 @@ def _print_report(inspection: Any) -> None:
         click.echo(f"  warning: {warning}")
     for item in doc.furniture:
         click.echo(f"  dropped as furniture: {item}")
+    _print_quality(doc.quality)
     click.echo("  passages:")
+
+
+def _print_quality(quality: Any) -> None:
+    """The reading-quality block of `inspect --report`: verdict and score, the counts, the pages by problem."""
+    from ui.text import quality_line
+
+    click.echo(f"  reading quality: {quality_line(quality)}")
+    if quality is None:
+        return
+    click.echo(f"    markers attached to a note: {quality.markers}; markers without a note: "
+               f"{quality.markers_without_notes}; notes cited nowhere: {quality.notes_without_markers}")
+    if quality.pages:
+        click.echo(f"    pages: {quality.pages}")
+    for label, pages in (("read by OCR", quality.ocr_pages), ("with no text read", quality.blank_pages),
+                         ("with text outside the body and notes", quality.stray_pages)):
+        if pages:
+            click.echo(f"    pages {label}: {', '.join(map(str, pages))}")
 
 
 @main.command("eval")

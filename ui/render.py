@@ -6,10 +6,13 @@ from __future__ import annotations
 import html
 import json
 import re
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from assistant.geo import country_name
-from assistant.models import Answer, PassageHit, Report
+from assistant.models import Answer, PassageHit, Report, SourceRef
+from ui.text import pages_label, place
+
+REPORTS_PATH = "reports"  # the web chat serves the corpus's PDFs under /reports/<file> (ui/app.py)
 
 _TERM_STOP = set("""what which when where does with from that this have were been into about their there these those
 they them than then also only some such more most other over under between after before since during while
@@ -65,12 +68,26 @@ def when(report: Report | None, year: int | None) -> str:
 
 
 def citation(hit: PassageHit, report: Report | None) -> str:
-    """A reference a person can paste: publisher, year, title, section."""
+    """A reference a person can paste: publisher, year, title, section, page (a PDF's) and whether its
+    text was read by OCR, e.g. "EUAA (2024) Asylum Report 2024. Section: Housing, pp. 12-13 (OCR). https://..."."""
     src = hit.source
+    where = ", ".join(x for x in (f"Section: {src.section}" if src.section else "", pages_label(src.pages)) if x)
+    where = f"{where} (OCR)".strip() if src.ocr else where
     parts = [report.publisher if report and report.publisher else None,
-             f"({src.year})" if src.year else "(n.d.)", f"{src.title}.", f"Section: {src.section}." if src.section else None,
-             src.url]
+             f"({src.year})" if src.year else "(n.d.)", f"{src.title}.", f"{where}." if where else None, src.url]
     return " ".join(p for p in parts if p)
+
+
+def pdf_link(src: SourceRef, report: Report | None) -> str:
+    """The passage's page as a link to the report's PDF opened at that page (served by the web chat
+    under /reports/, relative to the page so that it works behind a proxy's path prefix); the page as
+    text when the report is not a PDF the chat serves; "" when there is no page to show."""
+    label = pages_label(src.pages)
+    if report is None or report.format != "pdf":
+        return html.escape(label)
+    href = f"{REPORTS_PATH}/{quote(report.file, safe='')}" + (f"#page={src.pages[0]}" if src.pages else "")
+    return (f'<a class="page" href="{html.escape(href, quote=True)}" target="_blank" rel="noopener noreferrer" '
+            f'title="Open the PDF at this page">{html.escape(label or "PDF")}</a>')
 
 
 def answer_html(answer: Answer) -> str:
@@ -103,8 +120,11 @@ def cards_html(answer: Answer, reports: dict[str, Report] | None = None) -> str:
         parts.append('<div class="related" id="possibly-related">Possibly related</div>')
     for hit in answer.passages:
         src, report = hit.source, reports.get(hit.source.id)
-        meta = " · ".join(x for x in [html.escape(src.section or ""), html.escape(when(report, src.year)),
-                                      link(src.url, "source") if src.url else ""] if x)
+        ocr = ('<span class="ocr" title="Text read from the page image by OCR: check it against the PDF">OCR</span>'
+               if src.ocr else "")
+        meta = " · ".join(x for x in [html.escape(src.section or ""), pdf_link(src, report), ocr,
+                                      html.escape(when(report, src.year)), link(src.url, "source") if src.url else ""]
+                          if x)
         notes = ""
         if hit.footnotes:
             items = "".join(f'<li data-note="{html.escape(n.number)}"><span class="num">{html.escape(n.number)}.</span> '
@@ -113,7 +133,8 @@ def cards_html(answer: Answer, reports: dict[str, Report] | None = None) -> str:
                      f'<ol class="notes">{items}</ol></details>')
         cite = html.escape(citation(hit, report), quote=True)
         parts.append(
-            f'<div class="card" id="card-{hit.rank}" data-chunk="{html.escape(hit.chunk_id)}" data-source="{html.escape(src.id)}">'
+            f'<div class="card" id="card-{hit.rank}" data-chunk="{html.escape(hit.chunk_id)}" data-source="{html.escape(src.id)}"'
+            f' data-pages="{html.escape(pages_label(src.pages))}">'
             f'<h4>[P{hit.rank}] {html.escape(src.title)}</h4><div class="meta">{meta}</div>'
             f'<div class="text">{highlight(hit.text, words)}</div>{notes}'
             f'<button class="copy" data-citation="{cite}" '
@@ -132,7 +153,8 @@ def conversation_markdown(answers: list[Answer], reports: dict[str, Report] | No
     for n, answer in enumerate(answers, start=1):
         lines += [f"## {n}. {answer.query}", "", f"Searched: {answer.resolved_query}", "", answer.answer, ""]
         for hit in answer.passages:
-            lines += [f"### [P{hit.rank}] {hit.source.title}" + (f" — {hit.source.section}" if hit.source.section else ""),
+            where = place(hit.source)
+            lines += [f"### [P{hit.rank}] {hit.source.title}" + (f" — {where}" if where else ""),
                       "", f"Reference: {citation(hit, reports.get(hit.source.id))}", "", hit.text, ""]
             for note in hit.footnotes:
                 lines.append(f"- Note {note.number}: {note.text}")

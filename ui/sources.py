@@ -15,19 +15,27 @@ from assistant import api
 from assistant.api import Assistant, admin_state, check_password
 from assistant.errors import UserError
 from assistant.settings import Settings
-from ui.text import build_line, skipped_lines
+from ui.text import build_line, quality_line, skipped_lines
 
 log = logging.getLogger(__name__)
-COLUMNS = ["id", "title", "publisher", "year", "period", "file", "passages", "notes", "inferred"]
+# "read": how well the report read (verdict and score), early so that it is seen without scrolling;
+# "reading problems": what went wrong (markers without notes, notes cited nowhere, pages not read cleanly)
+COLUMNS = ["id", "title", "read", "publisher", "year", "period", "file", "passages", "notes", "inferred",
+           "reading problems"]
+WIDTHS = ["11%", "17%", "8%", "9%", "5%", "7%", "12%", "6%", "5%", "10%", "10%"]
 
 
 def report_rows(assistant: Assistant) -> list[list[Any]]:
+    """The Sources table: a row per report served, in the order of COLUMNS."""
     rows = []
     for served in assistant.reports():
         r = served.report
         period = f"{r.period_start or '?'}-{r.period_end or '?'}" if (r.period_start or r.period_end) else ""
-        rows.append([r.id, r.title, r.publisher or "", r.year or "", period, r.file, served.passages, served.notes,
-                     ", ".join(r.inferred)])
+        quality = served.quality
+        read = f"{quality.verdict} ({quality.score:.2f})" if quality is not None else "not measured"
+        problems = "; ".join(quality.problems()) if quality is not None else quality_line(None)
+        rows.append([r.id, r.title, read, r.publisher or "", r.year or "", period, r.file, served.passages,
+                     served.notes, ", ".join(r.inferred), problems])
     return rows
 
 
@@ -116,7 +124,7 @@ def sources_tab(settings: Settings, assistant: Assistant, status: gr.Markdown, s
 
     with gr.Tab("Sources", id="sources"):
         table = gr.Dataframe(headers=COLUMNS, value=lambda: report_rows(assistant), interactive=False,
-                             label="Reports served", elem_id="sources-table", wrap=True)
+                             label="Reports served", elem_id="sources-table", wrap=True, column_widths=WIDTHS)
         gr.Markdown(why, elem_id="admin-note")
         with gr.Group(visible=allowed):
             password = gr.Textbox(label="Admin password", type="password", visible=settings.server.admin_password is not None,

@@ -17,8 +17,8 @@ def build_line(summary: Any, where: bool = False) -> str:
 
 
 def build_details(summary: Any) -> list[str]:
-    """A line per report (notes found, parsed or unchanged, what was inferred), then what was removed
-    and what was skipped with its reason."""
+    """A line per report (notes found, parsed or unchanged, what was inferred; how it read when that
+    was not good), then what was removed and what was skipped with its reason."""
     lines = []
     for detail in summary.details:
         inferred = ("; inferred (correct in sources.toml): " + ", ".join(
@@ -26,6 +26,8 @@ def build_details(summary: Any) -> list[str]:
         state = "unchanged" if detail.reused else "parsed"
         lines.append(f"  {detail.id}: {detail.passages} passages, {detail.notes} notes "
                      f"({detail.note_form or 'none'}), {state}{inferred}")
+        if detail.quality is not None and detail.quality.verdict != "good":
+            lines.append(f"    read: {quality_line(detail.quality)}")
         lines += [f"    warning: {warning}" for warning in detail.warnings]
     lines += [f"  removed {report}" for report in summary.removed_reports]
     lines += skipped_lines(summary)
@@ -35,3 +37,27 @@ def build_details(summary: Any) -> list[str]:
 def skipped_lines(summary: Any, prefix: str = "  ", names: bool = False) -> list[str]:
     """What the build skipped and why (``names``: file names, not paths)."""
     return [f"{prefix}skipped {Path(s.path).name if names else s.path}: {s.reason}" for s in summary.skipped]
+
+
+def pages_label(pages: list[int]) -> str:
+    """A passage's place in its PDF as a citation writes it: "p. 12", "pp. 12-13", or "" (not a PDF)."""
+    if not pages:
+        return ""
+    first, last = pages[0], pages[-1]
+    return f"p. {first}" if first == last else f"pp. {first}-{last}"
+
+
+def place(source: Any) -> str:
+    """Section, page and OCR mark of a cited passage (a SourceRef), e.g. "Housing, p. 12 (OCR)"."""
+    where = ", ".join(x for x in (source.section, pages_label(source.pages)) if x)
+    return f"{where} (OCR)".strip() if source.ocr else where
+
+
+def quality_line(quality: Any) -> str:
+    """How a report read, in one phrase: "good (score 1.00)", or the verdict, the score and what went
+    wrong ("poor (score 0.62): 12 marker(s) without a note; 3 page(s) read by OCR"); "not measured" for
+    a report indexed before reading quality was measured."""
+    if quality is None:
+        return "not measured (indexed by an older version; `assistant index --full` measures it)"
+    problems = quality.problems()
+    return f"{quality.verdict} (score {quality.score:.2f})" + (f": {'; '.join(problems)}" if problems else "")

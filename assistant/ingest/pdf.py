@@ -46,6 +46,7 @@ _NOTE_HEAD = re.compile(rf"^([{SUPERSCRIPTS}]+|\d{{1,4}})(?:[.)]|(?=\s)|(?=[^\d\
 _CELL = "\ue1f0"  # between two stretches of a line set apart by a gap wider than _CELL_GAP type sizes
 _CELL_GAP = 1.0
 _GOES_ON = re.compile(r"^(https?://|www\.|doi:|[a-z])")  # a line that goes on with something before it
+_WIDEST_GUTTER = 48  # points: a wider empty band is a short column's blank, not the space between columns
 _SUPERSCRIPT_RUN = re.compile(f"[{SUPERSCRIPTS}]+")
 _LIST_NUMBER = re.compile(r"^(\d{1,4})[.)]\s+\S")
 _TERMINAL = tuple(".!?:;)”\"’»]")
@@ -140,11 +141,19 @@ def _gutter(rows: list[list[dict]], width: float) -> tuple[float, float] | None:
             if start is not None and (best is None or x - start > best[1] - best[0]):
                 best = (start, x)
             start = None
+    if start is not None and (best is None or hi + 1 - start > best[1] - best[0]):
+        best = (start, hi + 1)  # the band runs on to the end of the middle: one column is short
     if best is None or best[1] - best[0] < 6:
         return None
+    if best[1] - best[0] > _WIDEST_GUTTER:
+        # one column is short (the end of a chapter): the band runs on into it; the gutter is the part
+        # beside the full column, as wide as the narrowest gutter
+        rows_left = sum(1 for row in rows if any(c["x1"] <= best[0] + 1 for c in row))
+        rows_right = sum(1 for row in rows if any(c["x0"] >= best[1] - 1 for c in row))
+        best = (best[0], best[0] + 6) if rows_left >= rows_right else (best[1] - 6, best[1])
     left = sum(1 for row in rows if any(c["x1"] <= best[0] + 1 for c in row))
     right = sum(1 for row in rows if any(c["x0"] >= best[1] - 1 for c in row))
-    if left < 3 or right < 3:  # (a column may be short: the end of a chapter)
+    if left < 2 or right < 2:  # (a column may be short: the end of a chapter)
         return None
     return float(best[0]), float(best[1])
 
@@ -273,6 +282,8 @@ def mark_tables(lines: list[Line]) -> None:
     def aligned(a: Line, b: Line) -> bool:
         if not row_like(a) or not row_like(b) or a.column != b.column:
             return False
+        if min(len(a.cells), len(b.cells)) == 2 and max(len(a.cell_text[0]), len(b.cell_text[0])) > 30:
+            return False  # two stretches, the first a long one: a sentence set loosely, not a key and a value
         tol = max(a.size, b.size) * 0.5
         shared = sum(1 for x in a.cells[1:] if any(lined_up(x, y, tol) for y in b.cells[1:]))
         return shared >= 1 and shared >= min(len(a.cells), len(b.cells)) - 2
