@@ -22,6 +22,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from assistant.ingest.inline import clean_inline
+from assistant.ingest.pages import visible
 from assistant.models import Note
 
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
@@ -56,6 +57,9 @@ _RANGE_LINE = re.compile(r"^\s*\d{1,4}\s*[-–]\s*\d{1,4}\s*$")
 _FURNITURE = re.compile(r"^\s*(©|\(c\)\s|copyright\b)", re.IGNORECASE)
 _MD_HEADING_LINE = re.compile(r"^#{1,6}\s")
 _TERMINAL = ".!?)]>”\"'’"
+# A run's next note may skip numbers (notes the reader of the file lost, a note without a marker left out)
+# by up to this many: the next note line numbered from one to this many above the last note goes on.
+_MAX_SKIP = 20
 
 # ---- markers in the body, one pattern per kind; the number is the last group --------------------
 _ANCHOR_MARKER = re.compile(r"\s*\[(\d{1,4})\]\(#[^)\s]*\)")  # [12](#) or [12](#fn12)
@@ -150,15 +154,15 @@ class _Run:
         return self.taken[-1] + 1
 
 
-def _cites(text: str, number: int) -> bool:
-    """Whether a marker of this note number, of any kind, stands in ``text``."""
-    n = str(number)
-    if n not in text and n.translate(TO_SUPERSCRIPT) not in text:
+def _cites(text: str, first: int, last: int) -> bool:
+    """Whether a marker of a note numbered ``first`` to ``last``, of any kind, stands in ``text``."""
+    wanted = {str(n) for n in range(first, last + 1)}
+    if not any(n in text or n.translate(TO_SUPERSCRIPT) in text for n in wanted):
         return False
     for kind, pattern in _MARKER_KINDS.items():
         for m in pattern.finditer(text):
             raw = m.group(2) if kind == "superscript" else m.group(1)
-            if from_superscript(raw) == n:
+            if from_superscript(raw) in wanted:
                 return True
     return False
 
@@ -201,17 +205,40 @@ def _build_runs(lines: list[str], starts: list[tuple[str, int, str] | None], sty
         runs.append(run)
         run = None
 
+    def joins(s: str) -> bool:  # (a run of any style may switch to bare numbers: "[1166](#) ..." then "1167 ...")
+        return s == style or (s == "bare" and style != "bare")
+
+    # the next line shaped like a note of this run, after each line (to tell a skip from a wrapped line)
+    following: list[int | None] = [None] * len(starts)
+    nxt: int | None = None
+    for i in range(len(starts) - 1, -1, -1):
+        following[i] = nxt
+        if starts[i] is not None and joins(starts[i][0]):
+            nxt = i
+
     for i, start in enumerate(starts):
         if start is None:
             continue
         s, number, rest = start
-        if s != style and not (s == "bare" and run is not None and style != "bare"):
-            continue  # (a run of any style may switch to bare numbers: "[1166](#) ..." then "1167 ...")
+        if not joins(s) or (s != style and run is None):
+            continue
         blank_before = i == 0 or not lines[i - 1].strip()
         if run is not None:
             gap = lines[last_line + 1:i]
-            fits = number == run.numbers[-1] + 1
-            body = any(_MD_HEADING_LINE.match(g) for g in gap) or (fits and _cites("\n".join(gap), number))
+            last = run.numbers[-1]
+            fits = number == last + 1
+            if last + 1 < number <= last + _MAX_SKIP:
+                # Numbers skipped: the run goes on when nothing but the previous note's own paragraph
+                # stands between (no paragraph starts in the gap) or when the next note line goes on
+                # from this one; not when the line may be a wrapped line of the previous note that
+                # starts with a number (a list style, no blank line before, the next note line numbered
+                # right after the last note).
+                k = following[i]
+                after = starts[k][1] if k is not None else None  # type: ignore[index]
+                wrapped = s in _LIST_STYLES and not blank_before and after == last + 1
+                own = not any(g.strip() and not gap[j - 1].strip() for j, g in enumerate(gap) if j)
+                fits = not wrapped and (own or after == number + 1)
+            body = any(_MD_HEADING_LINE.match(g) for g in gap) or (fits and _cites("\n".join(gap), last + 1, number))
             if fits and not body:  # the lines between are the previous note's continuation
                 for k, g in enumerate(gap, start=last_line + 1):
                     if g.strip() and not _FURNITURE.match(g):
@@ -353,8 +380,9 @@ def split_notes(lines: list[str]) -> tuple[list[str], NoteTable]:
 
     Notes are found by the style of the whole document: every line shaped like a note's first line
     ("[12] text", "12. text", "12) text", "(12) text", "12 text", "^12 text", "• 12text", "[12](#) text",
-    "[^12]: text") is grouped, style by style, into *runs* of notes numbered one after the other; a
-    run ends where the numbering does not go on (a restart: a new page or chapter) or where the text
+    "[^12]: text") is grouped, style by style, into *runs* of notes numbered one after the other (a
+    few numbers may be skipped, see ``_MAX_SKIP``: a note the file lost does not end its run); a run
+    ends where the numbering does not go on (a restart: a new page or chapter) or where the text
     between two notes cites the next one (the body of the next page). A note keeps its wrapped lines and
     the paragraphs between it and the next note. A run is a notes block only when markers in the body
     above it cite its notes (see ``_accept``), and the document's style is the one (with its marker
@@ -375,11 +403,11 @@ def split_notes(lines: list[str]) -> tuple[list[str], NoteTable]:
             m = _SUP_NOTE.match(body[i])
             prev_blank = i == 0 or not body[i - 1].strip()  # (a note just read was blanked out)
             if m and prev_blank:
-                j = i + 1  # the note's paragraph, up to the next note's line ("¹ ...", then "² ...")
-                number = int(from_superscript(m.group(1)))
+                j = i + 1  # the note's paragraph, up to the next note's line ("¹ ...", then "² ...", or
+                number = int(from_superscript(m.group(1)))  # "⁴ ..." when notes were lost, see _MAX_SKIP)
                 while j < len(body) and body[j].strip():
                     nxt = _SUP_NOTE.match(body[j])
-                    if nxt and int(from_superscript(nxt.group(1))) == number + 1:
+                    if nxt and number < int(from_superscript(nxt.group(1))) <= number + _MAX_SKIP:
                         break
                     j += 1
                 text = " ".join([m.group(2)] + [ln.strip() for ln in body[i + 1:j]])
@@ -552,7 +580,9 @@ def _mark_superscript(body: str, table: NoteTable) -> str:
 
 
 def take_placeholders(text: str) -> tuple[str, list[int]]:
-    """Remove the placeholders from a passage's text; return the text and the cited note indexes."""
+    """Remove the placeholders and the page marks (``pages.visible``) from a passage's or a block's
+    text; return the clean text and the cited note indexes, in order of first citation."""
+    text = visible(text)
     cited: list[int] = []
     for m in PLACEHOLDER.finditer(text):
         i = int(m.group(1))

@@ -2,15 +2,17 @@
 joined again; a hyphen that belongs to the word ("UNHCR-" / "funded", "self-" / "organisation" where
 the report writes "self-organisation", "2021-" / "2027") is kept, with no space put in.
 
-The join is made only when the joined word is a word of the document itself (written unbroken
-somewhere else in it) or of a maintained English word list (pyspellchecker's), and the hyphenated form
-is not written anywhere in the document; otherwise the hyphen stays. Pure functions; nothing here
+The join is made when the document itself writes the joined word unbroken more often than hyphenated
+("cooperation" in its text, "Co-operation" once in an organisation's name), or when a maintained
+English word list (pyspellchecker's) holds it and the document never writes the hyphenated form;
+otherwise the hyphen stays. Pure functions; nothing here
 knows about PDFs.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -37,8 +39,8 @@ class Dehyphenator:
     """Joins the lines of one document, knowing which words it writes unbroken or hyphenated."""
 
     def __init__(self, lines: Iterable[str]) -> None:
-        self.words: set[str] = set()
-        self.hyphenated: set[str] = set()
+        self.words: Counter[str] = Counter()  # how often each word is written unbroken
+        self.hyphenated: Counter[str] = Counter()  # and each hyphenated word
         for line in lines:
             tokens = line.split()
             if tokens and tokens[-1].endswith("-"):
@@ -46,8 +48,9 @@ class Dehyphenator:
             for token in tokens:
                 for word in _WORD.findall(token):
                     word = word.lower()
-                    (self.hyphenated if "-" in word else self.words).add(word)
-                    self.words.update(word.split("-"))
+                    (self.hyphenated if "-" in word else self.words)[word] += 1
+                    if "-" in word:
+                        self.words.update(word.split("-"))
 
     def join(self, text: str, nxt: str) -> str:
         """``text`` followed by the next line ``nxt`` of the same paragraph."""
@@ -62,6 +65,10 @@ class Dehyphenator:
             return text + nxt  # "2021-2027", "UNHCR-funded", "EU-Turkey": the hyphen is the word's
         hyphen_form = f"{head.group(1)}-{tail.group(1)}".lower()
         joined = (head.group(1) + tail.group(1)).lower()
-        if hyphen_form not in self.hyphenated and (joined in self.words or is_listed(joined)):
+        # joined when the document writes the word unbroken (more often than hyphenated, where it
+        # writes both: "cooperation" and "Co-operation"), or a word list holds it and the document
+        # never writes it hyphenated
+        written, hyphenated = self.words[joined], self.hyphenated[hyphen_form]
+        if (written > hyphenated) or (not hyphenated and is_listed(joined)):
             return text[:-1] + nxt
         return text + nxt

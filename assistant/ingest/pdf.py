@@ -284,9 +284,11 @@ def mark_tables(lines: list[Line]) -> None:
             return False
         if min(len(a.cells), len(b.cells)) == 2 and max(len(a.cell_text[0]), len(b.cell_text[0])) > 30:
             return False  # two stretches, the first a long one: a sentence set loosely, not a key and a value
+        if abs(len(a.cells) - len(b.cells)) > 1:  # rows of one table have as many cells (one may be blank)
+            return False
         tol = max(a.size, b.size) * 0.5
         shared = sum(1 for x in a.cells[1:] if any(lined_up(x, y, tol) for y in b.cells[1:]))
-        return shared >= 1 and shared >= min(len(a.cells), len(b.cells)) - 2
+        return shared >= max(1, min(len(a.cells), len(b.cells)) - 2)
 
     for a, b in zip(lines, lines[1:]):
         if aligned(a, b):
@@ -297,7 +299,7 @@ def mark_tables(lines: list[Line]) -> None:
 
 def _normal(text: str) -> str:
     """A line's text with its numbers blanked: running heads that carry the page number match."""
-    return re.sub(r"\d+", "#", from_superscript(text).lower()).strip()
+    return re.sub(r"\d+", "#", from_superscript(text).lower()).strip(" #|-–—")  # a page number before or after
 
 
 def _furniture(pages: list[list[Line]]) -> set[tuple[str, int]]:

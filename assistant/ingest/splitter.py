@@ -56,7 +56,7 @@ class TokenCounter:
 
 def _clean(text: str) -> tuple[str, list[int]]:
     """A passage's text without note placeholders and page marks, and the notes it cites."""
-    return take_placeholders(visible(text))
+    return take_placeholders(text)  # (which drops page marks too)
 
 
 def _heading(path: tuple[str, ...]) -> str:

@@ -110,3 +110,16 @@ def test_no_marker_digits_left_in_any_passage_text():
         _, blocks = _blocks(name, fmt)
         for _, text, _ in blocks:
             assert not re.search(r"\[\d+\]\(#\)", text)
+
+
+def test_take_placeholders_gives_clean_text_without_page_marks():
+    """A block of a paged report (page marks glued to the first word of a page) comes out as readable
+    text: no placeholder, no page mark; the cited notes in order of first citation."""
+    from assistant.ingest.footnotes import MARK_CLOSE, MARK_OPEN
+    from assistant.ingest.pages import has_marks, page_mark
+
+    marked = (f"{page_mark(3)}The centre opened.{MARK_OPEN}1{MARK_CLOSE} It closed{page_mark(4, ocr=True)} "
+              f"in May.{MARK_OPEN}0{MARK_CLOSE} Again.{MARK_OPEN}1{MARK_CLOSE}")
+    text, cited = take_placeholders(marked)
+    assert text == "The centre opened. It closed in May. Again." and cited == [1, 0]
+    assert not has_marks(text)
