@@ -119,7 +119,7 @@ def _rows(chars: list[dict]) -> list[list[dict]]:
 
 def _gutter(rows: list[list[dict]], width: float) -> tuple[float, float] | None:
     """The empty band between two columns, when the page is set in two."""
-    if len(rows) < 8 or width <= 0:
+    if len(rows) < 4 or width <= 0:
         return None
     bins = int(width) + 1
     cover = [0] * bins
@@ -175,7 +175,8 @@ def _line(chars: list[dict], page: int, layout: Parsing, column: int) -> Line | 
         raised = (text.isdigit() and c["size"] <= size * layout.pdf_superscript_size
                   and c["bottom"] < base - size * layout.pdf_superscript_raise)
         gap = c["x0"] - prev["x1"] if prev is not None else 0.0
-        if prev is not None and gap > min(c["size"], prev["size"]) * layout.pdf_word_gap and not raised:
+        if prev is not None and not raised and (gap > min(c["size"], prev["size"]) * layout.pdf_word_gap
+                                                or (c.get("space") and gap > -0.3 * size)):
             if gap > size * _CELL_GAP:
                 cells.append([c["x0"], c["x1"]])
                 parts.append(_CELL)
@@ -265,34 +266,50 @@ def mark_position(lines: list[Line], height: float) -> None:
         ln.upper = ln.top < height * 0.6
 
 
-def mark_tables(lines: list[Line]) -> None:
-    """Rows of a table: two or more consecutive lines of one column, each in two or more stretches set
-    apart by wide gaps, whose stretches line up (left edges, right edges or centres within half a type
-    size) in all but one place."""
-    def lined_up(x: tuple[float, float], y: tuple[float, float], tol: float) -> bool:
-        return abs(x[0] - y[0]) <= tol or abs(x[1] - y[1]) <= tol or abs(sum(x) - sum(y)) <= 2 * tol
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
-    def row_like(ln: Line) -> bool:
-        """Two or more stretches, not a justified line stretched word by word (all its gaps alike)."""
-        if len(ln.cells) < 2:
-            return False
-        gaps = [b[0] - a[1] for a, b in zip(ln.cells, ln.cells[1:])]
-        return len(gaps) < 4 or max(gaps) - min(gaps) > ln.size * 0.3
+
+def mark_tables(lines: list[Line]) -> None:
+    """Rows of a table: three or more consecutive lines of one column, each in two or more stretches set
+    apart by wide gaps, where the gaps of each line lie over the gaps of the next (the white columns
+    between a table's columns run through all its rows; the wide spaces of a loosely justified line
+    do not line up with the next line's)."""
+    def gaps(ln: Line) -> list[tuple[float, float]]:
+        return [(a[1], b[0]) for a, b in zip(ln.cells, ln.cells[1:])]
+
+    def over(g: tuple[float, float], h: tuple[float, float], size: float) -> bool:
+        return min(g[1], h[1]) - max(g[0], h[0]) >= size * 0.3
 
     def aligned(a: Line, b: Line) -> bool:
-        if not row_like(a) or not row_like(b) or a.column != b.column:
+        if len(a.cells) < 2 or len(b.cells) < 2 or a.column != b.column or abs(len(a.cells) - len(b.cells)) > 1:
             return False
-        if min(len(a.cells), len(b.cells)) == 2 and max(len(a.cell_text[0]), len(b.cell_text[0])) > 30:
-            return False  # two stretches, the first a long one: a sentence set loosely, not a key and a value
-        if abs(len(a.cells) - len(b.cells)) > 1:  # rows of one table have as many cells (one may be blank)
-            return False
-        tol = max(a.size, b.size) * 0.5
-        shared = sum(1 for x in a.cells[1:] if any(lined_up(x, y, tol) for y in b.cells[1:]))
-        return shared >= max(1, min(len(a.cells), len(b.cells)) - 2)
+        few, many = sorted((gaps(a), gaps(b)), key=len)
+        size = min(a.size, b.size)
+        return all(any(over(g, h, size) for h in many) for g in few)
 
-    for a, b in zip(lines, lines[1:]):
-        if aligned(a, b):
-            a.table = b.table = True
+    by_column: dict[int, list[Line]] = {}
+    for ln in lines:
+        by_column.setdefault(ln.column, []).append(ln)
+    edges = {col: (_percentile([ln.x0 for ln in col_lines], 0.1), _percentile([ln.x1 for ln in col_lines], 0.9))
+             for col, col_lines in by_column.items()}  # the column's margins: most lines start and end there
+
+    def justified(ln: Line) -> bool:
+        """Set from margin to margin with every space stretched: a line of justified text."""
+        left, right = edges[ln.column]
+        return abs(ln.x0 - left) < ln.size * 0.5 and abs(right - ln.x1) < ln.size * 0.5 and \
+            all(" " not in cell for cell in ln.cell_text)
+
+    run: list[Line] = []
+    for ln in lines + [None]:  # type: ignore[list-item]
+        if ln is not None and run and aligned(run[-1], ln):
+            run.append(ln)
+            continue
+        if len(run) >= 3 and not all(justified(row) for row in run):
+            for row in run:
+                row.table = True
+        run = [ln] if ln is not None else []
 
 
 # ------------------------------------------------------------------------------------------ reading

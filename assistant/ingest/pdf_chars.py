@@ -13,13 +13,20 @@ read ``pdfplumber``'s ``page.chars`` reads these unchanged:
 * ``size``: the font size as it appears on the page (the size set by ``Tf`` times the vertical
   scale of the text and graphics matrices; pdfium's own ``FPDFText_GetFontSize`` is the ``Tf`` size
   alone, which is 1 in PDFs that scale text by their matrix);
+* ``space``: a space comes before it, drawn by the PDF or inferred by pdfium between words (pdfium
+  knows the glyphs' advances; a box's edges do not always tell a word gap, as with italic "f");
+* ``space``: a space comes before it, drawn by the PDF or inferred by pdfium between words (pdfium
+  knows the glyphs' advances, where a box's edges may not show a word gap: an italic "f" leans over
+  it);
 * ``fontname``: the font's PostScript name as the PDF names it, without the subset tag (pdfplumber
   gives ``ABCDEF+CMBX12`` where this gives ``CMBX12``);
 * ``upright``: False for rotated or mirrored text (a margin label set sideways, say).
 
 A hyphen at the end of a line, which pdfium marks with a control code, is given back as ``-``.
 Characters pdfium invents (spaces and line breaks it infers between words and lines) are left out;
-spaces the PDF itself draws are kept, as pdfplumber keeps them. For rotated text the box is pdfium's
+spaces the PDF itself draws are kept, as pdfplumber keeps them, except where pdfium drops them in
+favour of its own (the space glyphs of Chromium's PDFs, for one): tell words apart by the gaps
+between characters, not by space characters. For rotated text the box is pdfium's
 loose box (the rotated box's bounds) and ``size`` the font's size along the rotated line, where
 pdfplumber gives the box's height; readers of running text do not need rotated margins.
 
@@ -31,7 +38,6 @@ pdfium is not thread-safe: read one PDF at a time per process.
 from __future__ import annotations
 
 import ctypes
-import logging
 import math
 import re
 from collections.abc import Iterator
@@ -39,8 +45,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import SourceError
-
-log = logging.getLogger(__name__)
 
 _ENCRYPTED = "encrypted PDF; save an unencrypted copy of the report"
 # pdfium writes a hyphen that ends a line as U+0002 (U+FFFE in FPDFText_GetText), and a character
@@ -104,7 +108,8 @@ def _has_no_pages(path: Path) -> bool:
 
 
 def page_count(path: Path) -> int:
-    """The number of pages of the PDF at ``path``; raises SourceError when it cannot be opened."""
+    """The number of pages of the PDF at ``path`` (never 0: pdfium refuses a PDF without pages, and
+    so does this, with SourceError, as for any PDF that cannot be opened)."""
     doc = _open(path)
     try:
         return len(doc)
@@ -165,13 +170,17 @@ def _page_chars(raw, calls: _Calls, textpage, height: float) -> list[dict]:
     runs: dict[int, _Run] = {}
     last_obj, run = None, None
     chars: list[dict] = []
+    space = False  # a space (drawn, or inferred by pdfium) comes before the next character
     for i in range(count):
         obj = text_object(page, i)
-        if not obj:  # a line break pdfium inferred
-            continue
         ch = text[i]
-        if ch == " " and is_generated(textpage, i):  # a space pdfium inferred between words
+        if not obj:  # a space or line break pdfium inferred (it has no text object)
+            space = ch == " "
             continue
+        if ch == " ":
+            space = True
+            if is_generated(textpage, i):  # a space pdfium inferred between words
+                continue
         if obj != last_obj:
             run = runs.get(obj)
             if run is None:
@@ -185,8 +194,9 @@ def _page_chars(raw, calls: _Calls, textpage, height: float) -> list[dict]:
             top, bottom = height - box.top, height - box.bottom
         if ch in _REPLACED:
             ch = _REPLACED[ch]
-        chars.append({"text": ch, "x0": box.left, "x1": box.right, "top": top,
-                      "bottom": bottom, "size": run.size, "fontname": run.fontname, "upright": run.upright})
+        chars.append({"text": ch, "x0": box.left, "x1": box.right, "top": top, "bottom": bottom,
+                      "size": run.size, "fontname": run.fontname, "upright": run.upright, "space": space})
+        space = ch == " "
     return chars
 
 
