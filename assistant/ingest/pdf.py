@@ -31,6 +31,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from assistant.errors import SourceError
@@ -96,24 +97,33 @@ class PdfText:
 
 # ---------------------------------------------------------------------------------------------- lines
 
+@lru_cache(maxsize=512)
+def _is_bold(fontname: str) -> bool:
+    return bool(_BOLD.search(fontname))
+
+
 def _rows(chars: list[dict]) -> list[list[dict]]:
-    """Characters grouped into rows by vertical overlap (a raised marker overlaps its line)."""
+    """Characters grouped into rows by vertical overlap (a raised marker overlaps its line). The
+    characters standing on one baseline are taken together first: a page has a few dozen baselines."""
+    by_base: dict[float, list[dict]] = {}
+    for c in chars:
+        if c["text"].strip():
+            by_base.setdefault(round(c["bottom"], 1), []).append(c)
     rows: list[list[dict]] = []
     extents: list[list[float]] = []  # top, bottom of each row
-    for c in sorted(chars, key=lambda c: (c["bottom"], c["x0"])):
-        if not c["text"].strip():
-            continue
+    for base, group in sorted(by_base.items()):
+        top = min(c["top"] for c in group)
         for k in range(len(rows) - 1, max(-1, len(rows) - 4), -1):  # only the last few rows can overlap
-            top, bottom = extents[k]
-            overlap = min(bottom, c["bottom"]) - max(top, c["top"])
-            if overlap > 0.3 * min(bottom - top, c["bottom"] - c["top"]) or (
-                    c["bottom"] <= bottom + 0.5 and c["top"] >= top - 0.5):
-                rows[k].append(c)
-                extents[k] = [min(top, c["top"]), max(bottom, c["bottom"])]
+            row_top, row_bottom = extents[k]
+            overlap = min(row_bottom, base) - max(row_top, top)
+            if overlap > 0.3 * min(row_bottom - row_top, base - top) or (
+                    base <= row_bottom + 0.5 and top >= row_top - 0.5):
+                rows[k].extend(group)
+                extents[k] = [min(row_top, top), max(row_bottom, base)]
                 break
         else:
-            rows.append([c])
-            extents.append([c["top"], c["bottom"]])
+            rows.append(list(group))
+            extents.append([top, base])
     return rows
 
 
@@ -122,14 +132,24 @@ def _gutter(rows: list[list[dict]], width: float) -> tuple[float, float] | None:
     if len(rows) < 4 or width <= 0:
         return None
     bins = int(width) + 1
-    cover = [0] * bins
+    diff = [0] * (bins + 1)  # each row counted once on every point its characters cover
     for row in rows:
-        seen = bytearray(bins)
-        for c in row:
-            for x in range(max(0, int(c["x0"])), min(bins, int(c["x1"]) + 1)):
-                seen[x] = 1
-        for x in range(bins):
-            cover[x] += seen[x]
+        spans = sorted((max(0, int(c["x0"])), min(bins - 1, int(c["x1"]))) for c in row)
+        start, end = spans[0]
+        for a, b in spans[1:]:
+            if a > end + 1:
+                diff[start] += 1
+                diff[end + 1] -= 1
+                start, end = a, b
+            else:
+                end = max(end, b)
+        diff[start] += 1
+        diff[end + 1] -= 1
+    cover = []
+    running = 0
+    for x in range(bins):
+        running += diff[x]
+        cover.append(running)
     limit = max(1, len(rows) // 10)
     best: tuple[int, int] | None = None
     start = None
@@ -160,11 +180,11 @@ def _gutter(rows: list[list[dict]], width: float) -> tuple[float, float] | None:
 
 def _line(chars: list[dict], page: int, layout: Parsing, column: int) -> Line | None:
     chars = sorted(chars, key=lambda c: c["x0"])
-    sizes = Counter(round(c["size"], 1) for c in chars if c["text"].strip())
+    sizes = Counter(c["size"] for c in chars if c["text"].strip())  # (sizes come to a tenth of a point)
     if not sizes:
         return None
     size = sizes.most_common(1)[0][0]
-    base = max(c["bottom"] for c in chars if round(c["size"], 1) == size)
+    base = max(c["bottom"] for c in chars if c["size"] == size)
     parts: list[str] = []
     prev = None
     lead = ""
@@ -193,8 +213,8 @@ def _line(chars: list[dict], page: int, layout: Parsing, column: int) -> Line | 
     line = re.sub(r"\s+", " ", "".join(parts)).strip()
     if not line.replace(_CELL, "").strip():
         return None
-    named = [c for c in chars if c["text"].strip()]
-    bold = sum(1 for c in named if _BOLD.search(c.get("fontname") or "")) >= 0.8 * len(named)
+    fonts = Counter(c.get("fontname") or "" for c in chars if c["text"].strip())
+    bold = sum(n for font, n in fonts.items() if _is_bold(font)) >= 0.8 * sum(fonts.values())
     return Line(text=line.replace(_CELL, ""), size=size, top=min(c["top"] for c in chars), bottom=base,
                 x0=chars[0]["x0"], x1=max(c["x1"] for c in chars), page=page, lead=lead, bold=bold, column=column,
                 cells=[(a, b) for a, b in cells], cell_text=[t.strip() for t in line.split(_CELL)])
@@ -324,7 +344,8 @@ def _furniture(pages: list[list[Line]]) -> set[tuple[str, int]]:
     at the same height (within 4 points) on at least two pages (three in a long document)."""
     seen: Counter[tuple[str, int]] = Counter()
     for lines in pages:
-        seen.update({(_normal(ln.text), round(ln.top / 4)) for ln in lines if ln.edge and len(ln.text) < 150})
+        seen.update({(_normal(ln.text), round(ln.top / 4)) for ln in lines
+                     if ln.edge and not ln.lead and len(ln.text) < 150})  # (a raised number: a note)
     need = 2 if len(pages) < 20 else 3
     out = set()
     for (text, band), n in seen.items():
@@ -390,7 +411,7 @@ class _Reader:
         return None
 
     def is_furniture(self, ln: Line) -> bool:
-        if not ln.edge:
+        if not ln.edge or ln.lead:
             return False
         if _PAGE_NUMBER.match(from_superscript(ln.text)):
             return True

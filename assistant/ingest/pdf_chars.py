@@ -136,7 +136,8 @@ def _run(raw, obj) -> _Run:
     upright = abs(matrix.b) < 1e-6 and abs(matrix.c) < 1e-6 and matrix.a > 0 and matrix.d > 0
     size = tf_size.value * (matrix.d if upright else math.hypot(matrix.c, matrix.d))
     font = raw.FPDFTextObj_GetFont(obj)
-    return _Run(fontname=_font_name(raw, font) if font else "", size=size, upright=upright)
+    # to a tenth of a point: the sizes of one style compare equal however the matrix was rounded
+    return _Run(fontname=_font_name(raw, font) if font else "", size=round(size, 1), upright=upright)
 
 
 class _Calls:
