@@ -7,21 +7,41 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-CHROMIUM := /usr/bin/chromium
+CHROMIUM  := /usr/bin/chromium
+TESSERACT := /usr/bin/tesseract
+PDFLATEX  := /usr/bin/pdflatex
+SOFFICE   := /usr/bin/soffice
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
 
 .PHONY: run test setup index bench clean
 
-run: setup
+run: setup $(TESSERACT)
 	$(BIN)/assistant serve
 
-test: setup $(CHROMIUM)
+test: setup $(CHROMIUM) $(TESSERACT) $(PDFLATEX) $(SOFFICE)
 	$(BIN)/python -m pytest
 
-# The browser tests drive Debian's chromium (headless) with Playwright; nothing is downloaded by Playwright.
+# Debian's tools, each installed when missing:
+# chromium: the browser tests drive it headless with Playwright (which downloads nothing), and the
+#   PDF tests print HTML reports to PDF with it;
+# tesseract: OCR of PDF pages with no text layer (the assistant itself uses it);
+# pdflatex and soffice: the PDF tests typeset reports with LaTeX and LibreOffice Writer.
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+$(TESSERACT):
+	$(SUDO) apt-get update -qq
+	$(APT) tesseract-ocr tesseract-ocr-eng
+
+$(PDFLATEX):
+	$(SUDO) apt-get update -qq
+	$(APT) texlive-latex-base texlive-latex-recommended texlive-fonts-recommended
+
+$(SOFFICE):
+	$(SUDO) apt-get update -qq
+	$(APT) libreoffice-writer-nogui
 
 setup: $(STAMP)
 

@@ -59,6 +59,10 @@ class Parsing(_Stage):
                                  "fraction of the body size are page-bottom notes.")
     pdf_paragraph_gap: float = Field(0.3, ge=0, le=5, description="PDF: a gap between lines wider than the document's "
                                      "usual line spacing by this fraction of the type size starts a new paragraph.")
+    max_pdf_pages: int = Field(3000, ge=1, description="A PDF with more pages than this is refused with a message "
+                               "naming it (reading runs at about 15 pages a second here); raise it for a longer report.")
+    max_page_chars: int = Field(100_000, ge=1000, description="A PDF page holding more characters than this (a "
+                                "typeset page holds a few thousand) is skipped with a warning naming it.")
     ocr_languages: str = Field("eng", min_length=2, description="Tesseract languages for PDF pages with no text layer "
                                "(e.g. eng+fra+deu); each needs its Debian package tesseract-ocr-<lang>.")
     ocr_dpi: int = Field(300, ge=72, le=600, description="Resolution at which a page without a text layer is "

@@ -765,35 +765,62 @@ def read_pdf(path: Path, layout: Parsing | None = None,
     total = pdf_chars.page_count(path)
     if total == 0:
         raise SourceError("the PDF has no pages; check that the file is complete")
+    if total > layout.max_pdf_pages:
+        raise SourceError(f"{total:,} pages, over the limit of {layout.max_pdf_pages:,} (setting parsing.max_pdf_pages, "
+                          "env ASSISTANT_MAX_PDF_PAGES); split the report or raise the limit")
     reading.pages = total
     pages: list[list[Line]] = []
-    for page in pdf_chars.iter_pages(path):
+    for page in pdf_chars.iter_pages(path, layout.max_page_chars):
         number = page.number
-        lines = page_lines(page.chars, number, page.width, page.height, layout) if page.chars else []
-        if sum(len(ln.text) for ln in lines) < 3:
+        if page.error is not None:
+            reading.warnings.append(page.error)
+            reading.blank_pages.append(number)
+            pages.append([])
+            if on_page is not None:
+                on_page(number, total)
+            continue
+        undecodable = _undecodable(page.chars)
+        if undecodable:  # a font without a Unicode map: the text layer says nothing; OCR reads the page
+            reading.warnings.append(f"page {number}: its text cannot be decoded (a font without a Unicode map); "
+                                    + ("read by OCR" if ocr.available() else f"skipped; install Tesseract OCR ({ocr.INSTALL}) to read it"))
+        lines = page_lines(page.chars, number, page.width, page.height, layout) if page.chars and not undecodable else []
+        if sum(len(ln.text) for ln in lines) < 3 and (page.images or undecodable):  # a scan: OCR reads it
+            lines = []
             if ocr.available():
-                lines = ocr.page_lines(path, number, layout)
+                try:
+                    lines = ocr.page_lines(path, number, layout)
+                except SourceError as exc:
+                    reading.warnings.append(f"page {number}: {exc}; skipped")
                 for ln in lines:
                     ln.ocr = True
-                if lines:
-                    reading.ocr_pages.append(number)
-                else:
-                    reading.blank_pages.append(number)
-            else:
-                reading.blank_pages.append(number)
+            (reading.ocr_pages if lines else reading.blank_pages).append(number)
         pages.append(lines)
         if on_page is not None:
             on_page(number, total)
     if sum(len(ln.text) for lines in pages for ln in lines) < 20:
+        if not reading.ocr_pages and not reading.blank_pages:
+            raise SourceError("PDF has no text layer (a scanned image?) and no page image to read: only "
+                              "drawings; check that the file holds the report")
         if not ocr.available():
             raise SourceError("PDF has no text layer (a scanned image?); install Tesseract OCR to read it "
                               f"({ocr.INSTALL}), or run OCR on it (e.g. ocrmypdf) and add that")
         raise SourceError("PDF has no text layer (a scanned image?); OCR found no text in it either: check the scan")
-    if reading.blank_pages and not ocr.available():
-        reading.warnings.append(f"pages {_ranges(reading.blank_pages)} have no text layer and were skipped; "
+    no_text = [n for n in reading.blank_pages if not any(w.startswith(f"page {n} ") for w in reading.warnings)]
+    if no_text and not ocr.available():
+        reading.warnings.append(f"pages {_ranges(no_text)} have no text layer and were skipped; "
                                 f"install Tesseract OCR ({ocr.INSTALL}) to read them")
     markdown = lines_to_markdown(pages, layout, reading)
     return PdfText(markdown=_endnote_pass(markdown), reading=reading)
+
+
+def _undecodable(chars: list[dict]) -> bool:
+    """Whether most of a page's characters have no known meaning (U+FFFD, control or private-use
+    codes): the font maps its glyphs to nothing readable."""
+    if len(chars) < 20:
+        return False
+    bad = sum(1 for c in chars if c["text"] == "\ufffd" or (c["text"] < " " and c["text"] not in "\t\n\r")
+              or "\ue000" <= c["text"] <= "\uf8ff")
+    return bad > 0.3 * len(chars)
 
 
 def _endnote_pass(markdown: str) -> str:

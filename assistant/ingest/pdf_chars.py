@@ -62,6 +62,9 @@ class PdfPage:
     width: float
     height: float
     chars: list[dict]
+    error: str | None = None  # why the page could not be read (its characters are then empty)
+    count: int = 0  # characters on the page, as pdfium counts them
+    images: int = 0  # image objects drawn on a page with no characters (a scan), else 0 (not counted)
 
 
 @dataclass
@@ -154,11 +157,18 @@ class _Calls:
             address(raw.FPDFText_GetLooseCharBox))
 
 
-def _page_chars(raw, calls: _Calls, textpage, height: float) -> list[dict]:
-    """The characters of one loaded text page (see the module doc)."""
+class _TooMany(Exception):
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+
+def _page_chars(raw, calls: _Calls, textpage, height: float, max_chars: int | None = None) -> list[dict]:
+    """The characters of one loaded text page (see the module doc); _TooMany past ``max_chars``."""
     count = raw.FPDFText_CountChars(textpage)
     if count <= 0:
         return []
+    if max_chars is not None and count > max_chars:
+        raise _TooMany(count)
     buf = ctypes.create_string_buffer((count + 1) * 2)
     written = raw.FPDFText_GetText(textpage, 0, count, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
     text = buf.raw[: max(written - 1, 0) * 2].decode("utf-16-le", "replace")
@@ -201,9 +211,11 @@ def _page_chars(raw, calls: _Calls, textpage, height: float) -> list[dict]:
     return chars
 
 
-def iter_pages(path: Path) -> Iterator[PdfPage]:
+def iter_pages(path: Path, max_chars: int | None = None) -> Iterator[PdfPage]:
     """The PDF's pages in order, one at a time (see the module doc); raises SourceError for an
-    encrypted or unreadable file, a PDF without pages, or a page that cannot be read (naming it)."""
+    encrypted or unreadable file or a PDF without pages. A page that cannot be read, or that holds
+    more than ``max_chars`` characters, comes with no characters and its ``error`` (naming it), and
+    the pages after it are read."""
     import pypdfium2 as pdfium
     from pypdfium2 import raw
 
@@ -215,19 +227,28 @@ def iter_pages(path: Path) -> Iterator[PdfPage]:
             raise SourceError(_NO_PAGES)
         for index in range(total):
             page = textpage = None
+            width = height = 0.0
+            error = None
+            images = 0
+            chars: list[dict] = []
             try:
                 page = doc[index]
                 width, height = page.get_size()
                 textpage = page.get_textpage()
-                chars = _page_chars(raw, calls, textpage.raw, height)
+                chars = _page_chars(raw, calls, textpage.raw, height, max_chars)
+                if not chars:  # a page without text: a scan (images) or an empty page
+                    images = sum(1 for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+            except _TooMany as exc:
+                error = (f"page {index + 1} holds {exc.count:,} characters, over the limit of {max_chars:,} "
+                         "a page (setting parsing.max_page_chars); it was skipped")
             except pdfium.PdfiumError as exc:
-                raise SourceError(f"page {index + 1} of {total} cannot be read ({exc}); "
-                                  "check that the file is a complete PDF") from exc
+                error = f"page {index + 1} of {total} cannot be read ({exc}); it was skipped"
             finally:
                 if textpage is not None:
                     textpage.close()
                 if page is not None:
                     page.close()
-            yield PdfPage(number=index + 1, width=width, height=height, chars=chars)
+            yield PdfPage(number=index + 1, width=width, height=height, chars=chars, error=error,
+                          count=len(chars), images=images)
     finally:
         doc.close()
