@@ -7,7 +7,7 @@ and raised become superscript note markers (``¹⁷``), and a page set in two co
 column. Over the whole document:
 
 * **furniture**: page numbers and running heads or feet (a line at the top or bottom edge of a page
-  whose text, digits aside, is at the edge of other pages too) are dropped;
+  whose text, digits aside, stands at the same height on other pages too) are dropped;
 * **notes**: the lines below a page's body, in smaller type, that start with a number (raised or not,
   glued to the text or set apart) are that page's notes; lines there without a number continue the
   note before, also across a page break; notes listed after the body in body type (endnotes printed
@@ -71,7 +71,7 @@ class Line:
     bold: bool = False
     column: int = 0  # 0: the whole width or the left column, 1: the right column
     ocr: bool = False
-    edge: bool = False  # among the first or last two lines of its page
+    edge: int = 0  # 1: the first or last line of its page; 2: the second or the last but one; 0: inside
     upper: bool = True  # in the upper part of its page (where page-bottom notes are not)
     cells: list[tuple[float, float]] = field(default_factory=list)  # its stretches set apart by wide gaps
     cell_text: list[str] = field(default_factory=list)  # and their text
@@ -280,8 +280,10 @@ def page_lines(chars: list[dict], page: int, width: float, height: float, layout
 def mark_position(lines: list[Line], height: float) -> None:
     """Which lines are at a page's edge (running heads, page numbers) and in its upper part."""
     by_height = sorted(lines, key=lambda ln: ln.top)
-    for ln in by_height[:2] + by_height[-2:]:
-        ln.edge = True
+    for ln in by_height[1:2] + by_height[-2:-1]:
+        ln.edge = 2
+    for ln in by_height[:1] + by_height[-1:]:
+        ln.edge = 1
     for ln in lines:
         ln.upper = ln.top < height * 0.6
 
@@ -339,12 +341,19 @@ def _normal(text: str) -> str:
     return re.sub(r"\d+", "#", from_superscript(text).lower()).strip(" #|-–—")  # a page number before or after
 
 
+def _edge_key(ln: Line) -> str:
+    """How a line at a page's edge is compared with other pages': the outermost line with its numbers
+    blanked (a running head may carry the page number); the one inside it as it is (a note's last
+    line, a web address, may stand there and differs from page to page only in its numbers)."""
+    return _normal(ln.text) if ln.edge == 1 else "=" + ln.text.lower()
+
+
 def _furniture(pages: list[list[Line]]) -> set[tuple[str, int]]:
-    """Running heads and feet: (text with numbers blanked, height) of lines at a page's edge that stand
-    at the same height (within 4 points) on at least two pages (three in a long document)."""
+    """Running heads and feet: (text, height) of lines at a page's edge that stand at the same height
+    (within 4 points) on at least two pages (three in a long document)."""
     seen: Counter[tuple[str, int]] = Counter()
     for lines in pages:
-        seen.update({(_normal(ln.text), round(ln.top / 4)) for ln in lines
+        seen.update({(_edge_key(ln), round(ln.top / 4)) for ln in lines
                      if ln.edge and not ln.lead and len(ln.text) < 150})  # (a raised number: a note)
     need = 2 if len(pages) < 20 else 3
     out = set()
@@ -415,7 +424,7 @@ class _Reader:
             return False
         if _PAGE_NUMBER.match(from_superscript(ln.text)):
             return True
-        text, band = _normal(ln.text), round(ln.top / 4)
+        text, band = _edge_key(ln), round(ln.top / 4)
         return any((text, b) in self.furniture for b in (band - 1, band, band + 1))
 
     def split_page(self, lines: list[Line], cited: set[str], note_open: bool) -> _Page:
