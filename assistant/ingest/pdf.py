@@ -611,7 +611,12 @@ def _new_paragraph(prev: Line | None, ln: Line, prev_text: str, measure: _Measur
             return False  # cut mid-sentence: the same paragraph
         if ln.text[:1].islower():
             return False
-        return indent or not indents
+        if indents:
+            return indent
+        # paragraphs set apart by gaps: the break shows nothing; a paragraph's last line is most often
+        # short, so one that ends a sentence near the margin most likely goes on overleaf
+        pleft, pright = margins.get((prev.page, prev.column), (prev.x0, prev.x1))
+        return prev.x1 < pright - max(3 * prev.size, 0.12 * (pright - pleft))
     if abs(prev.size - ln.size) > 0.6:
         return True
     gap = ln.top - prev.bottom
