@@ -12,6 +12,7 @@ import logging
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,27 @@ def _render(path: Path, page: int, dpi: int, out: Path) -> int:
         pdf.close()
 
 
+# A word's box is as high as its letters reach: x-height alone ("one"), up to the ascenders or capitals
+# ("the"), down to the descenders ("gap"). As fractions of the type size in common Latin text faces:
+_X_HEIGHT, _ASCENT, _DESCENT = 0.5, 0.72, 0.21
+_TALL = set("bdfhijklt0123456789()[]{}/|\\!?%&@#$'\"")
+_LOW = set("gjpqy()[]{}|,;")
+
+
+def _type_size(words: list[dict]) -> float:
+    """The line's type size in pixels: each word's box height over the share of the type size its
+    letters cover (the median over the line), so that a line of words with descenders is not taken
+    for larger type than one without (a box's bare height would make it a heading)."""
+    sizes = []
+    for w in words:
+        letters = set(w["text"])
+        tall = bool(letters & _TALL) or any(ch.isupper() or unicodedata.decomposition(ch) for ch in letters)  # "é"
+        share = (_ASCENT if tall else _X_HEIGHT) + (_DESCENT if letters & _LOW else 0.0)
+        sizes.append(int(w["height"]) / share)
+    sizes.sort()
+    return sizes[len(sizes) // 2]
+
+
 def read_tsv(tsv: str, page: int, scale: float, height: float) -> list[Line]:
     """Tesseract's TSV (one row per word) as lines; ``scale`` turns pixels into points."""
     from assistant.ingest.pdf import Line, mark_position
@@ -66,8 +88,7 @@ def read_tsv(tsv: str, page: int, scale: float, height: float) -> list[Line]:
         right = max(int(w["left"]) + int(w["width"]) for w in words)
         top = min(int(w["top"]) for w in words)
         bottom = max(int(w["top"]) + int(w["height"]) for w in words)
-        heights = sorted(int(w["height"]) for w in words)
-        size = round(heights[len(heights) // 2] * scale, 1)
+        size = round(_type_size(words) * scale, 1)
         out.append(Line(text=" ".join(w["text"].strip() for w in words), size=size, top=top * scale,
                         bottom=bottom * scale, x0=left * scale, x1=right * scale, page=page, ocr=True))
     out.sort(key=lambda ln: ln.top)

@@ -249,9 +249,16 @@ def page_lines(chars: list[dict], page: int, width: float, height: float, layout
         g0, g1 = gutter
         wide = []
         split: dict[int, float] = {}  # id of a character -> where its row divides between the columns
-        for row in rows:
-            cut = _row_cut(row, g0, g1)
-            if cut is None:
+        cuts = [(row, _row_cut(row, g0, g1)) for row in rows]
+        # the right column's margin: where most right-hand parts start; a row whose right-hand part
+        # starts before it, in the gutter's reach, is one thing across the page (a table spanning both)
+        starts = [min(c["x0"] for c in row if c["x0"] >= cut) for row, cut in cuts
+                  if cut is not None and any(c["x0"] >= cut for c in row)]
+        right_margin = _mode(starts) if starts else g1
+        for row, cut in cuts:
+            right = [c["x0"] for c in row if cut is not None and c["x0"] >= cut]
+            size = max(c["size"] for c in row)
+            if cut is None or (right and min(right) < right_margin - 0.5 * size - 1):
                 wide.append(row)
             else:
                 split.update((id(c), cut) for c in row)
@@ -288,9 +295,9 @@ def mark_position(lines: list[Line], height: float) -> None:
         ln.upper = ln.top < height * 0.6
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+def _mode(values: list[float]) -> float:
+    """The most common value, to the point."""
+    return float(Counter(round(v) for v in values).most_common(1)[0][0])
 
 
 def mark_tables(lines: list[Line]) -> None:
@@ -314,13 +321,13 @@ def mark_tables(lines: list[Line]) -> None:
     by_column: dict[int, list[Line]] = {}
     for ln in lines:
         by_column.setdefault(ln.column, []).append(ln)
-    edges = {col: (_percentile([ln.x0 for ln in col_lines], 0.1), _percentile([ln.x1 for ln in col_lines], 0.9))
+    edges = {col: (_mode([ln.x0 for ln in col_lines]), _mode([ln.x1 for ln in col_lines]))
              for col, col_lines in by_column.items()}  # the column's margins: most lines start and end there
 
     def justified(ln: Line) -> bool:
         """Set from margin to margin with every space stretched: a line of justified text."""
         left, right = edges[ln.column]
-        return abs(ln.x0 - left) < ln.size * 0.5 and abs(right - ln.x1) < ln.size * 0.5 and \
+        return abs(ln.x0 - left) < ln.size * 0.5 + 1 and abs(right - ln.x1) < ln.size * 0.5 + 1 and \
             all(" " not in cell for cell in ln.cell_text)
 
     run: list[Line] = []
@@ -584,6 +591,7 @@ class _Measure:
     indents: bool  # paragraphs start with a first-line indent
     spacing: float  # the usual gap between two lines of a paragraph, as a fraction of the type size
     extra: float  # a gap wider than spacing by this fraction of the type size: a new paragraph
+    first_top: float = 0.0  # where the body's first line usually stands on a page (a column)
 
 
 def _spacing(pages: list[_Page]) -> float:
@@ -611,6 +619,10 @@ def _new_paragraph(prev: Line | None, ln: Line, prev_text: str, measure: _Measur
             return False  # cut mid-sentence: the same paragraph
         if ln.text[:1].islower():
             return False
+        if abs(prev.size - ln.size) > 0.6 or ln.x0 - left > 3 * ln.size:
+            return True  # other type, or set in from the margin (centred): a caption, a quotation
+        if ln.top - measure.first_top > 3 * ln.size:
+            return True  # the page's text starts lower than its pages' do: a figure stands above it
         if indents:
             return indent
         # paragraphs set apart by gaps: the break shows nothing; a paragraph's last line is most often
@@ -718,8 +730,9 @@ def lines_to_markdown(pages: list[list[Line]], layout: Parsing, reading: PdfRead
             reading.stray_pages.append(lines[0].page)
         split.append(page)
     margins = _margins(split)
+    tops = sorted(page.body[0].top for page in split if page.body)
     measure = _Measure(margins=margins, indents=_uses_indents(split, margins), spacing=_spacing(split),
-                       extra=layout.pdf_paragraph_gap)
+                       extra=layout.pdf_paragraph_gap, first_top=tops[len(tops) // 2] if tops else 0.0)
     writer = _Writer(joiner)
     last_note: list[str] | None = None
     for page in split:

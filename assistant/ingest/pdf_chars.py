@@ -48,7 +48,7 @@ from assistant.errors import SourceError
 
 _ENCRYPTED = "encrypted PDF; save an unencrypted copy of the report"
 # pdfium writes a hyphen that ends a line as U+0002 (U+FFFE in FPDFText_GetText), and a character
-# without a Unicode mapping as U+0000
+# without a Unicode mapping as U+0000 (also U+FFFE in FPDFText_GetText: FPDFText_GetUnicode tells them apart)
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")  # pdfium keeps it for some fonts and not for others
 _NO_PAGES = "the PDF has no pages; check that the file is a complete PDF"
 _REPLACED = {"\ufffe": "-", "\x02": "-", "\x00": "\ufffd"}
@@ -203,7 +203,9 @@ def _page_chars(raw, calls: _Calls, textpage, height: float, max_chars: int | No
             top = bottom - run.size
         else:
             top, bottom = height - box.top, height - box.bottom
-        if ch in _REPLACED:
+        if ch == "\ufffe" and raw.FPDFText_GetUnicode(textpage, i) != 2:
+            ch = "\ufffd"  # GetText writes U+FFFE for a glyph with no Unicode mapping too; GetUnicode gives 0
+        elif ch in _REPLACED:
             ch = _REPLACED[ch]
         chars.append({"text": ch, "x0": box.left, "x1": box.right, "top": top, "bottom": bottom,
                       "size": run.size, "fontname": run.fontname, "upright": run.upright, "space": space})
