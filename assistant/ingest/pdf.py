@@ -238,10 +238,41 @@ def _row_cut(row: list[dict], g0: float, g1: float) -> float | None:
     return None
 
 
+def _after_columns(keyed: list[tuple[tuple[int, int, float], Line]]) -> list[tuple[tuple[int, int, float], Line]]:
+    """Lines of the left column that stand below the end of both columns, set off by a wide gap (a
+    full-width part that starts after them, such as a heading and notes), come after the right column."""
+    out = list(keyed)
+    for band in {key[0] for key, _ in keyed}:
+        left = sorted((ln for key, ln in keyed if key[0] == band and key[1] == 0), key=lambda ln: ln.top)
+        right = [ln for key, ln in keyed if key[0] == band and key[1] == 1]
+        if not left or not right:
+            continue
+        end = max(ln.bottom for ln in right)
+        for a, b in zip(left, left[1:]):
+            if b.top > end + a.size and b.top - a.bottom > 2.5 * a.size:  # the rest starts after the columns
+                below = {id(ln) for ln in left if ln.top >= b.top}
+                out = [((key[0], 2, key[2]) if id(ln) in below else key, ln) for key, ln in out]
+                break
+    return out
+
+
 def page_lines(chars: list[dict], page: int, width: float, height: float, layout: Parsing) -> list[Line]:
     """The page's lines in reading order: by column when set in two, full-width lines between."""
     rows = _rows(chars)
     gutter = _gutter(rows, width)
+    outside: set[int] = set()  # rows of a full-width part of a page set in two columns elsewhere
+    if gutter is None:  # two columns above (or below) a full-width part: the gutter of the rest
+        by_top = sorted(rows, key=lambda r: min(c["top"] for c in r))
+        across = [any(c["x0"] < width * 0.5 < c["x1"] or (c["x1"] < width * 0.5 and any(
+            d["x0"] > width * 0.5 and d["x0"] - c["x1"] < c["size"] for d in r)) for c in r) for r in by_top]
+        if any(across):
+            first = across.index(True)
+            last = len(across) - 1 - across[::-1].index(True)
+            part = by_top[:first] if first >= len(by_top) - 1 - last else by_top[last + 1:]
+            if len(part) >= max(8, 0.3 * len(by_top)):
+                gutter = _gutter(part, width)
+                inside = {id(r) for r in part}
+                outside = {id(r) for r in by_top if id(r) not in inside}
     keyed: list[tuple[tuple[int, int, float], Line]] = []
     if gutter is None:
         keyed = [((0, 0, ln.top), ln) for row in rows if (ln := _line(row, page, layout, 0)) is not None]
@@ -258,7 +289,7 @@ def page_lines(chars: list[dict], page: int, width: float, height: float, layout
         for row, cut in cuts:
             right = [c["x0"] for c in row if cut is not None and c["x0"] >= cut]
             size = max(c["size"] for c in row)
-            if cut is None or (right and min(right) < right_margin - 0.5 * size - 1):
+            if cut is None or id(row) in outside or (right and min(right) < right_margin - 0.5 * size - 1):
                 wide.append(row)
             else:
                 split.update((id(c), cut) for c in row)
@@ -277,6 +308,7 @@ def page_lines(chars: list[dict], page: int, width: float, height: float, layout
             for row in _rows(part):
                 if (ln := _line(row, page, layout, col)) is not None:
                     keyed.append(((band(ln.top), col, ln.top), ln))
+        keyed = _after_columns(keyed)
     keyed.sort(key=lambda kv: kv[0])
     out = [ln for _, ln in keyed]
     mark_position(out, height)
@@ -457,8 +489,13 @@ class _Reader:
         notes: list[tuple[str, list[str]]] = []
         continued: list[str] = []
         stray = 0
+        left = {col: _mode([ln.x0 for ln in kept if ln.column == col]) for col in {ln.column for ln in kept}}
         for i, ln in enumerate(kept):
             below = i > last_body.get(ln.column, -1)
+            if below and ln.size < small and not notes and ln.x0 - left[ln.column] > 2 * ln.size \
+                    and not ln.lead and _note_head(ln) is None:
+                body.append(ln)  # set in from the margin (centred) under the body: a caption, not a note
+                continue
             if below and ln.size < small:
                 head = _note_head(ln)
                 # a raised number starts a note; a plain one ("9 October 2023" may wrap to a line's
@@ -638,7 +675,8 @@ def _new_paragraph(prev: Line | None, ln: Line, prev_text: str, measure: _Measur
         return True
     if _ends_sentence(prev_text):
         pleft, pright = margins.get((prev.page, prev.column), (prev.x0, prev.x1))
-        if prev.x1 < pright - max(3 * prev.size, 0.12 * (pright - pleft)):
+        centred = prev.x0 - pleft > 2 * prev.size and ln.x0 - left > 2 * ln.size  # a caption's lines
+        if prev.x1 < pright - max(3 * prev.size, 0.12 * (pright - pleft)) and not centred:
             return True  # the line before ended short, at a sentence end
     return False
 
