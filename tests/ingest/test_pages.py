@@ -87,4 +87,4 @@ def test_the_cli_shows_a_bar_for_the_pages_of_a_pdf(capsys):
     bars("parse", 1, 2)
     bars.close()
     err = capsys.readouterr().err
-    assert "pages" in err and "3/3" in err and "parse" in err
+    assert "pages:" in err and "/3 " in err and "page/s" in err and "parse" in err
