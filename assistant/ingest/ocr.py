@@ -20,7 +20,7 @@ from assistant.errors import SourceError
 from assistant.settings import Parsing
 
 if TYPE_CHECKING:
-    from assistant.ingest.pdf import Line, mark_position
+    from assistant.ingest.pdf import Line
 
 log = logging.getLogger(__name__)
 
