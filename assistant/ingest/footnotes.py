@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.ingest.inline import clean_inline
@@ -79,6 +80,8 @@ _STRAY_BRACKET = _MARKER_KINDS["bracket"]
 _URL = re.compile(r"https?://[^\s<>\"\]\)]+")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)\)")
 _UNIT_BEFORE = re.compile(r"(?<![A-Za-z])(m|km|cm|mm|ft|sq)$")  # m², km²: a power, not a marker
+_NUMBER = re.compile(r"(?<!\d)(\d{1,4})(?!\d)")
+_GLUED_BEFORE = re.compile(r"[^\W\d_]|[.,;:!?)\]\"”’'»]")  # what a glued marker follows (see "glued" above)
 
 
 @dataclass
@@ -298,7 +301,8 @@ def _score(run: _Run, kind: str, at: dict[int, list[int]]) -> int:
 def _accept(run: _Run, kind: str, matched: int, lines: list[str]) -> bool | None:
     """A run is a notes block when markers cite at least half its notes and it is not a list introduced
     by a colon. A single note cited only by a glued number of three or four digits is uncertain (None):
-    a paragraph that starts with a year is not a note because the same year is glued to a word above."""
+    a paragraph that starts with a year is not a note because the same year is glued to a word above
+    (``_accepted`` decides)."""
     if matched == 0 or 2 * matched < len(run.numbers):
         return False
     before = next((lines[j] for j in range(run.start - 1, -1, -1) if lines[j].strip()), "")
@@ -309,26 +313,58 @@ def _accept(run: _Run, kind: str, matched: int, lines: list[str]) -> bool | None
     return True
 
 
-def _accepted(runs: list[_Run], kind: str, at: dict[int, list[int]], lines: list[str]) -> list[tuple[_Run, int]]:
-    """The runs that are notes blocks; an uncertain one (see ``_accept``) when its number goes on from
-    the notes block before it or into the one after it, when another block restarts at the same number,
-    or when nothing but furniture follows it."""
+def _free_numbers(lines: list[str]) -> dict[int, list[int]]:
+    """Number -> the lines where it stands on its own, not glued to a word or to closing punctuation
+    the way a glued marker is ("in 2015", "2015-2020", "(2015)", a line "2015 saw ..."), in order."""
+    out: dict[int, list[int]] = {}
+    for i, line in enumerate(lines):
+        if not any(c.isdigit() for c in line):
+            continue
+        for m in _NUMBER.finditer(line):
+            if m.start() and _GLUED_BEFORE.match(line[m.start() - 1]):
+                continue
+            out.setdefault(int(m.group(1)), []).append(i)
+    return out
+
+
+def _goes_on(before: _Run, after: _Run) -> bool:
+    """Whether ``after``'s numbering goes on from ``before``'s, a few numbers skipped or not (``_MAX_SKIP``)."""
+    return before.numbers[-1] < after.numbers[0] <= before.numbers[-1] + _MAX_SKIP
+
+
+def _accepted(runs: list[_Run], kind: str, at: dict[int, list[int]], lines: list[str],
+              free: Callable[[], dict[int, list[int]]]) -> list[tuple[_Run, int]]:
+    """The runs that are notes blocks. An uncertain one (see ``_accept``) is a notes block when another
+    block restarts at the same number, when nothing but furniture follows it, when the document never
+    writes its number on its own outside the note's lines (``free``, see ``_free_numbers``: a number
+    that is only ever a marker and a note's number is no year), or when its numbering goes on from the
+    notes block before it or into the one after it, a few numbers skipped or not (``_MAX_SKIP``: a
+    page's lone note after a lost one); a chain of such lone notes, one per page, goes on from one
+    accepted block (forward, then backward)."""
     verdicts = []
     for run in runs:
         matched = _score(run, kind, at)
         verdicts.append((run, matched, _accept(run, kind, matched, lines)))
-    sure = [r for r, _, v in verdicts if v]
-    out: list[tuple[_Run, int]] = []
-    for run, matched, verdict in verdicts:
-        if verdict is None:
-            n = run.numbers[0]
-            k = bisect_left([r.start for r in sure], run.start)
-            verdict = ((k > 0 and sure[k - 1].numbers[-1] + 1 == n) or (k < len(sure) and sure[k].numbers[0] == n + 1)
-                       or any(r.numbers[0] == n for r in sure)  # numbering restarts at the same number
-                       or all(not ln.strip() or _FURNITURE.match(ln) for ln in lines[run.end:]))
-        if verdict:
-            out.append((run, matched))
-    return out
+    ok = [verdict is True for _, _, verdict in verdicts]
+    if not all(verdict is not None for _, _, verdict in verdicts):
+        first_numbers = {run.numbers[0] for run, _, verdict in verdicts if verdict}
+        last_body = max((i for i, ln in enumerate(lines) if ln.strip() and not _FURNITURE.match(ln)), default=-1)
+        for k, (run, _, verdict) in enumerate(verdicts):
+            if verdict is None:
+                n = run.numbers[0]
+                taken = set(run.taken)
+                ok[k] = (n in first_numbers  # numbering restarts at the same number
+                         or run.end > last_body
+                         or all(i in taken for i in free().get(n, ())))
+        for order in (range(len(verdicts)), range(len(verdicts) - 1, -1, -1)):
+            near: _Run | None = None  # the nearest accepted block on the side looked at
+            for k in order:
+                run, _, verdict = verdicts[k]
+                if not ok[k] and verdict is None and near is not None:
+                    ok[k] = _goes_on(near, run) if order.step == 1 else _goes_on(run, near)
+                if ok[k]:
+                    near = run
+    return [(run, matched) for k, (run, matched, _) in enumerate(verdicts) if ok[k]]
 
 
 def _split_runs(lines: list[str], body: list[str], table: NoteTable) -> None:
@@ -338,11 +374,18 @@ def _split_runs(lines: list[str], body: list[str], table: NoteTable) -> None:
     if not styles:
         return
     at = _marker_lines(lines)
+    memo: list[dict[int, list[int]]] = []
+
+    def free() -> dict[int, list[int]]:  # read once, and only when a run is uncertain
+        if not memo:
+            memo.append(_free_numbers(lines))
+        return memo[0]
+
     best: tuple[int, int, int, str, str, list[_Run]] | None = None  # (matched, -style pref, -kind pref, ...)
     for style in styles:
         runs = _build_runs(lines, starts, style)
         for kind in _KIND_PREFERENCE:
-            accepted = _accepted(runs, kind, at[kind], lines)
+            accepted = _accepted(runs, kind, at[kind], lines, free)
             total = sum(m for _, m in accepted)
             if total and (best is None or (total, -_STYLE_PREFERENCE.index(style), -_KIND_PREFERENCE.index(kind))
                           > best[:3]):

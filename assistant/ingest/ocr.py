@@ -60,7 +60,8 @@ def _type_size(words: list[dict]) -> float:
     sizes = []
     for w in words:
         letters = set(w["text"])
-        tall = bool(letters & _TALL) or any(ch.isupper() or unicodedata.decomposition(ch) for ch in letters)  # "é"
+        # capitals and accented letters ("é": a decomposable one) reach up too
+        tall = bool(letters & _TALL) or any(ch.isupper() or unicodedata.decomposition(ch) for ch in letters)
         share = (_ASCENT if tall else _X_HEIGHT) + (_DESCENT if letters & _LOW else 0.0)
         sizes.append(int(w["height"]) / share)
     sizes.sort()

@@ -134,7 +134,8 @@ def _gutter(rows: list[list[dict]], width: float) -> tuple[float, float] | None:
     bins = int(width) + 1
     diff = [0] * (bins + 1)  # each row counted once on every point its characters cover
     for row in rows:
-        spans = sorted((max(0, int(c["x0"])), min(bins - 1, int(c["x1"]))) for c in row)
+        # (a character may stand beyond the page's edge: clamped)
+        spans = sorted((min(bins - 1, max(0, int(c["x0"]))), min(bins - 1, max(0, int(c["x1"])))) for c in row)
         start, end = spans[0]
         for a, b in spans[1:]:
             if a > end + 1:
@@ -380,19 +381,20 @@ def _normal(text: str) -> str:
     return re.sub(r"\d+", "#", from_superscript(text).lower()).strip(" #|-–—")  # a page number before or after
 
 
-def _edge_key(ln: Line) -> str:
+def _edge_key(ln: Line, heading_size: float) -> str:
     """How a line at a page's edge is compared with other pages': the outermost line with its numbers
-    blanked (a running head may carry the page number); the one inside it as it is (a note's last
-    line, a web address, may stand there and differs from page to page only in its numbers)."""
-    return _normal(ln.text) if ln.edge == 1 else "=" + ln.text.lower()
+    blanked (a running head may carry the page number); the one inside it, or a line in heading type
+    ("Chapter 1", "Chapter 3" atop their pages), as it is (a note's last line, a web address, may stand
+    there and differ from page to page only in its numbers)."""
+    return _normal(ln.text) if ln.edge == 1 and ln.size < heading_size else "=" + ln.text.lower()
 
 
-def _furniture(pages: list[list[Line]]) -> set[tuple[str, int]]:
+def _furniture(pages: list[list[Line]], heading_size: float) -> set[tuple[str, int]]:
     """Running heads and feet: (text, height) of lines at a page's edge that stand at the same height
     (within 4 points) on at least two pages (three in a long document)."""
     seen: Counter[tuple[str, int]] = Counter()
     for lines in pages:
-        seen.update({(_edge_key(ln), round(ln.top / 4)) for ln in lines
+        seen.update({(_edge_key(ln, heading_size), round(ln.top / 4)) for ln in lines
                      if ln.edge and not ln.lead and len(ln.text) < 150})  # (a raised number: a note)
     need = 2 if len(pages) < 20 else 3
     out = set()
@@ -438,7 +440,7 @@ class _Reader:
                 cites = any(ch in SUPERSCRIPTS for ch in ln.text.lstrip(SUPERSCRIPTS + " "))  # not a note's number
                 sizes[ln.size] += len(ln.text) * (1.0 if ln.upper else 0.25) * (3.0 if cites else 1.0)
         self.body_size = sizes.most_common(1)[0][0] if sizes else 10.0
-        self.furniture = _furniture(pages)
+        self.furniture = _furniture(pages, self.body_size * layout.pdf_heading_size)
         # heading styles, largest first: a level each
         styles = {style for lines in pages for ln in lines if (style := self.heading_style(ln)) is not None}
         self.heading_levels = {style: min(i + 1, 6) for i, style in
@@ -463,7 +465,7 @@ class _Reader:
             return False
         if _PAGE_NUMBER.match(from_superscript(ln.text)):
             return True
-        text, band = _edge_key(ln), round(ln.top / 4)
+        text, band = _edge_key(ln, self.body_size * self.layout.pdf_heading_size), round(ln.top / 4)
         return any((text, b) in self.furniture for b in (band - 1, band, band + 1))
 
     def split_page(self, lines: list[Line], cited: set[str], note_open: bool) -> _Page:
@@ -864,16 +866,23 @@ def read_pdf(path: Path, layout: Parsing | None = None,
             on_page(number, total)
     if sum(len(ln.text) for lines in pages for ln in lines) < 20:
         if not reading.ocr_pages and not reading.blank_pages:
-            raise SourceError("PDF has no text layer (a scanned image?) and no page image to read: only "
-                              "drawings; check that the file holds the report")
+            raise SourceError("PDF has no text layer (a scanned image?); it has no page image to read "
+                              "either, only drawings: check that the file holds the report")
+        undecoded = [w for w in reading.warnings if "cannot be decoded" in w]
+        if undecoded and len(undecoded) >= len(reading.blank_pages) and not ocr.available():
+            raise SourceError("the PDF's text cannot be decoded (its font maps its letters to no Unicode); "
+                              f"install Tesseract OCR to read its pages ({ocr.INSTALL}), or export the report "
+                              "again with its fonts embedded")
         if not ocr.available():
             raise SourceError("PDF has no text layer (a scanned image?); install Tesseract OCR to read it "
                               f"({ocr.INSTALL}), or run OCR on it (e.g. ocrmypdf) and add that")
         raise SourceError("PDF has no text layer (a scanned image?); OCR found no text in it either: check the scan")
-    no_text = [n for n in reading.blank_pages if not any(w.startswith(f"page {n} ") for w in reading.warnings)]
+    no_text = [n for n in reading.blank_pages if not any(re.match(rf"page {n}\b", w) for w in reading.warnings)]
     if no_text and not ocr.available():
-        reading.warnings.append(f"pages {_ranges(no_text)} have no text layer and were skipped; "
-                                f"install Tesseract OCR ({ocr.INSTALL}) to read them")
+        reading.warnings.append(("page " if len(no_text) == 1 else "pages ") + _ranges(no_text)
+                                + (" has" if len(no_text) == 1 else " have") + " no text layer and "
+                                + ("was" if len(no_text) == 1 else "were") + f" skipped; install Tesseract OCR "
+                                f"({ocr.INSTALL}) to read {'it' if len(no_text) == 1 else 'them'}")
     markdown = lines_to_markdown(pages, layout, reading)
     return PdfText(markdown=_endnote_pass(markdown), reading=reading)
 

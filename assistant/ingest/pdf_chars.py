@@ -86,13 +86,15 @@ def _open(path: Path):
         raise SourceError(f"the PDF file cannot be opened ({exc.strerror or exc}); "
                           "check that it exists and can be read") from exc
     except pdfium.PdfiumError as exc:
+        # first: pdfium refuses a PDF without pages without setting its (process-wide) last error, so
+        # the code is then the one a file opened before left, "password" after an encrypted one
+        if _has_no_pages(path):
+            raise SourceError(_NO_PAGES) from exc
         code = getattr(exc, "err_code", None)
         if code in (raw.FPDF_ERR_PASSWORD, raw.FPDF_ERR_SECURITY):
             raise SourceError(_ENCRYPTED) from exc
         if code == raw.FPDF_ERR_FILE:
             raise SourceError("the PDF file cannot be opened; check that it exists and can be read") from exc
-        if _has_no_pages(path):
-            raise SourceError(_NO_PAGES) from exc
         raise SourceError(f"not a readable PDF ({exc}); check that the file is a complete PDF") from exc
 
 
@@ -203,7 +205,7 @@ def _page_chars(raw, calls: _Calls, textpage, height: float, max_chars: int | No
             top = bottom - run.size
         else:
             top, bottom = height - box.top, height - box.bottom
-        if ch == "\ufffe" and raw.FPDFText_GetUnicode(textpage, i) != 2:
+        if ch == "\ufffe" and raw.FPDFText_GetUnicode(textpage, i) == 0:
             ch = "\ufffd"  # GetText writes U+FFFE for a glyph with no Unicode mapping too; GetUnicode gives 0
         elif ch in _REPLACED:
             ch = _REPLACED[ch]
