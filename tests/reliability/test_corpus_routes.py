@@ -362,8 +362,8 @@ def test_a_report_over_the_passage_limit_is_refused_by_name_with_an_estimate(cor
     import assistant.ingest.pipeline as pipeline_module
 
     loaded = []
-    real_load = pipeline_module.load_text
-    monkeypatch.setattr(pipeline_module, "load_text", lambda path, fmt: loaded.append(path.name) or real_load(path, fmt))
+    real_load = pipeline_module.load
+    monkeypatch.setattr(pipeline_module, "load", lambda path, *args: loaded.append(path.name) or real_load(path, *args))
     again = build_index(settings)  # known: skipped again without being read or split again
     assert f"huge{big.suffix}" not in loaded
     monkeypatch.undo()
