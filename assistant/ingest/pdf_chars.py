@@ -157,6 +157,17 @@ class _Calls:
             address(raw.FPDFText_GetTextObject))
         self.loose_box = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)(
             address(raw.FPDFText_GetLooseCharBox))
+        self._text: ctypes.Array | None = None  # one UTF-16 buffer for every page, grown by doubling
+
+    def text_buffer(self, units: int) -> ctypes.Array:
+        """A buffer of at least ``units`` UTF-16 units. Reused from page to page: a buffer made per page
+        (and ctypes' array type for each size, which it keeps) would grow with the report."""
+        if self._text is None or len(self._text) < units:
+            size = 4096
+            while size < units:
+                size *= 2
+            self._text = (ctypes.c_ushort * size)()
+        return self._text
 
 
 class _TooMany(Exception):
@@ -171,12 +182,12 @@ def _page_chars(raw, calls: _Calls, textpage, height: float, max_chars: int | No
         return []
     if max_chars is not None and count > max_chars:
         raise _TooMany(count)
-    buf = ctypes.create_string_buffer((count + 1) * 2)
-    written = raw.FPDFText_GetText(textpage, 0, count, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
-    text = buf.raw[: max(written - 1, 0) * 2].decode("utf-16-le", "replace")
+    buf = calls.text_buffer(count + 1)
+    written = raw.FPDFText_GetText(textpage, 0, count, buf)
+    text = ctypes.string_at(buf, max(written - 1, 0) * 2).decode("utf-16-le", "replace")
     if len(text) != count:  # characters beyond the BMP take two UTF-16 units: read them one by one
         text = "".join(chr(raw.FPDFText_GetUnicode(textpage, i) or 0xFFFD) for i in range(count))
-    page = ctypes.cast(textpage, ctypes.c_void_p).value
+    page = ctypes.c_void_p.from_buffer(textpage).value  # the handle's address (no ctypes.cast: it makes a cycle)
     box = raw.FS_RECTF()
     box_at = ctypes.addressof(box)
     text_object, loose_box, is_generated = calls.text_object, calls.loose_box, raw.FPDFText_IsGenerated
