@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from assistant.session import Assistant
 from assistant.errors import UserError
+from assistant.index.store import IndexData
 from assistant.models import Answer, IndexMeta, Passage
 from assistant.retrieval.pipeline import MODES
 from assistant.settings import Settings
@@ -38,6 +39,7 @@ _IR_NAMES = {"Hit@1": "Success@1", "Hit@5": "Success@5", "MRR@10": "RR@10", "nDC
 class Evidence(BaseModel):
     report: str
     quote: str
+    in_notes: bool = False  # the quote also counts when a passage's footnote holds it (the development format)
 
 
 class GoldQuestion(BaseModel):
@@ -108,17 +110,97 @@ class EvalReport(BaseModel):
             return None
 
 
-def load_gold(path: Path) -> list[GoldQuestion]:
+def load_gold(path: Path, index: IndexData | None = None) -> list[GoldQuestion]:
+    """The gold questions of ``path``, one JSON object a line, in the project's format (eval/README.md)
+    or in the development format of ``../shared/corpus-dev/gold-dev.jsonl`` (``turns``, ``relevant``
+    groups of phrases, ``file``), told apart line by line. A development line is converted with
+    ``index`` (see ``from_dev_gold``) and is skipped with a warning when its file is not indexed."""
     if not path.is_file():
         raise UserError(f"gold set {path} not found; pass --gold FILE")
     questions = []
+    files: dict[str, str] | None = None
+    texts: dict[str, list[str]] | None = None
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if line.strip():
+            item = _dev_item(line)
+            if item is not None:
+                if index is None:
+                    raise UserError(f"{path}:{n}: a development gold line (turns, relevant, file) needs the index "
+                                    "to find its report and evidence")
+                if files is None:
+                    files, texts = report_files(index), _searchable_texts(index.passages)
+                try:
+                    question = from_dev_gold(item, files, texts)
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise UserError(f"{path}:{n}: not a development gold question ({exc.__class__.__name__}); "
+                                    "see eval/README.md") from exc
+                if question is not None:
+                    questions.append(question)
+                continue
             try:
                 questions.append(GoldQuestion.model_validate_json(line))
             except ValueError as exc:
                 raise UserError(f"{path}:{n}: not a gold question ({exc.__class__.__name__}); see eval/README.md") from exc
     return questions
+
+
+def _dev_item(line: str) -> dict[str, Any] | None:
+    """The line's object when it is in the development format (``turns`` and no ``question``), else None."""
+    try:
+        item = json.loads(line)
+    except ValueError:
+        return None
+    return item if isinstance(item, dict) and "turns" in item and "question" not in item else None
+
+
+def report_files(index: IndexData) -> dict[str, str]:
+    """File name -> report id of the index: its manifest's entries, and the reports' own ``file``."""
+    out = {r.file: rid for rid, r in index.reports.items()}
+    out.update({entry.file: rid for rid, entry in index.manifest.reports.items()})
+    return out
+
+
+def _searchable_texts(passages: list[Passage]) -> dict[str, list[str]]:
+    """Per report, each passage's normalised text and its footnotes' texts: where a phrase is looked for."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for p in passages:
+        out[p.source].append(_norm(p.text))
+        out[p.source] += [_norm(n.text) for n in p.footnotes]
+    return out
+
+
+def from_dev_gold(item: dict[str, Any], files: dict[str, str], texts: dict[str, list[str]]) -> GoldQuestion | None:
+    """A development gold item as the project's gold question: the report whose file is ``item["file"]``
+    (``files``: file name -> report id), the last turn as the question and the earlier ones as its history,
+    one evidence quote per relevant group (the group's first phrase found in a passage of that report or
+    in one of its footnotes, ``texts`` as ``_searchable_texts`` gives them), the ``footnotes`` as notes,
+    and ``abstain`` as not answerable. A group none of whose phrases any passage holds (the splitter cut or
+    changed it) is left out with a warning naming it. None, with a warning, when the file is not indexed
+    or when no group of an answerable question is found (skipped: never counted as unanswerable)."""
+    turns = [str(t) for t in item["turns"]]
+    if not turns:
+        raise ValueError("no turns")
+    qid, fname = str(item["id"]), item.get("file")
+    evidence = []
+    if fname is not None:
+        report = files.get(fname)
+        if report is None:
+            log.warning("gold question %s skipped: its file %s is not indexed", qid, fname)
+            return None
+        groups = [[str(ph) for ph in group] for group in item.get("relevant") or []]
+        for phrases in groups:
+            found = next((ph for ph in phrases if any(_norm(ph) in t for t in texts.get(report, []))), None)
+            if found is None:
+                log.warning("gold question %s: no passage of %s (%s) holds any of %s; that group is left out",
+                            qid, report, fname, phrases)
+            else:
+                evidence.append(Evidence(report=report, quote=found, in_notes=True))
+        if groups and not evidence:
+            log.warning("gold question %s skipped: none of its evidence is in a passage of %s (%s)", qid, report, fname)
+            return None
+    return GoldQuestion(id=qid, kind=str(item["kind"]), question=turns[-1], history=turns[:-1], evidence=evidence,
+                        notes=[str(n) for n in item.get("footnotes") or []],
+                        answerable=not item.get("abstain", False))
 
 
 def _norm(text: str) -> str:
@@ -131,7 +213,8 @@ def relevant_ids(question: GoldQuestion, passages: list[Passage]) -> set[str]:
     out = set()
     for ev in question.evidence:
         quote = _norm(ev.quote)
-        out.update(p.chunk_id for p in passages if p.source == ev.report and quote in _norm(p.text))
+        out.update(p.chunk_id for p in passages if p.source == ev.report and (
+            quote in _norm(p.text) or ev.in_notes and any(quote in _norm(n.text) for n in p.footnotes)))
     return out
 
 
@@ -159,7 +242,7 @@ def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: 
 
     assistant = Assistant(settings)
     index = assistant.index
-    questions = load_gold(gold)
+    questions = load_gold(gold, index)
     problems = check_gold(questions, index.passages)
     if problems:
         raise UserError("gold evidence not found in the index: " + "; ".join(problems[:5]) +
@@ -302,7 +385,7 @@ def calibrate(settings: Settings, gold: Path, k: int = 10) -> dict[str, Any]:
 
     assistant = Assistant(settings)
     index = assistant.index
-    questions = load_gold(gold)
+    questions = load_gold(gold, index)
     relevant = {q.id: relevant_ids(q, index.passages) for q in questions}
     # Each question understood once, as the session does, and embedded once; then ranked by the pipeline
     # the session calls, in mode hybrid+meta, for every point of the grid.

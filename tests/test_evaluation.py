@@ -54,3 +54,96 @@ def test_targets_met_and_hybrid_with_metadata_ahead(settings: Settings, tmp_path
     assert "metrics" not in unanswerable  # as before the report was typed
     text = md_path.read_text()
     assert "| hybrid+meta |" in text and "## By question kind" in text and "## Failed questions" in text
+
+
+# --- The development gold format (../shared/corpus-dev/gold-dev.jsonl), on the in-memory fake index ---------
+
+
+def _dev_index():
+    """The fake index with one more report, known by its file name through the manifest only, whose
+    passage has a footnote: the quote of a note-source question lives in the note, not the text."""
+    from assistant.models import Manifest, ManifestEntry, Note, Report
+    from tests import fakes
+
+    dev = Report(id="dev-57", file="57_resettlement-portugal.txt", title="Portugal", format="txt")
+    note = Note(number="1", text="Ministry of Internal Administration, infographics on resettlement.")
+    extra = fakes.passage("pt-2016", "dev-57", "Number of persons resettled in 2016: 12 refugees from Egypt.",
+                          countries=["PT"], years=[2016], footnotes=[note])
+    index = fakes.index_data(fakes.PASSAGES + [extra], fakes.REPORTS + [dev])
+    index.manifest = Manifest(reports={r.id: ManifestEntry(file=r.file, sha256="0" * 64, metadata={})
+                                       for r in fakes.REPORTS + [dev]})
+    return index
+
+
+def _write(path: Path, items: list[dict | str]) -> Path:
+    path.write_text("\n".join(i if isinstance(i, str) else json.dumps(i) for i in items) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_dev_gold_line_becomes_the_projects_question(tmp_path: Path):
+    from assistant.evaluation import relevant_ids
+
+    index = _dev_index()
+    gold = _write(tmp_path / "gold-dev.jsonl", [
+        {"id": "d078", "kind": "note-source", "file": "57_resettlement-portugal.txt", "footnotes": [1],
+         "turns": ["Tell me about resettlement to Portugal.", "Which source does it cite for 2016?"],
+         "relevant": [["a phrase no passage holds", "MINISTRY of Internal  Administration, infographics"],
+                      ["Number of persons resettled in 2016: 12"]]},
+        {"id": "d085", "kind": "unanswerable", "turns": ["Which team won the 2022 FIFA World Cup?"],
+         "relevant": [], "file": None, "abstain": True, "why": "off-topic"}])
+    q, off = load_gold(gold, index)
+    assert (q.id, q.kind, q.question, q.history) == (
+        "d078", "note-source", "Which source does it cite for 2016?", ["Tell me about resettlement to Portugal."])
+    assert [(ev.report, ev.quote) for ev in q.evidence] == [
+        ("dev-57", "MINISTRY of Internal  Administration, infographics"),  # the first phrase of the group found
+        ("dev-57", "Number of persons resettled in 2016: 12")]
+    assert q.notes == ["1"] and q.answerable
+    assert relevant_ids(q, index.passages) == {"pt-2016"}, "a quote from the passage's note counts"
+    assert check_gold([q, off], index.passages) == []
+    assert (off.question, off.evidence, off.answerable) == ("Which team won the 2022 FIFA World Cup?", [], False)
+
+
+def test_a_dev_group_no_passage_holds_is_left_out_with_a_warning(tmp_path: Path, caplog):
+    index = _dev_index()
+    gold = _write(tmp_path / "gold-dev.jsonl", [
+        {"id": "d001", "kind": "fact", "file": "57_resettlement-portugal.txt", "turns": ["How many in 2016?"],
+         "relevant": [["nowhere in the passages at all", "not here either"], ["persons resettled in 2016: 12"]]},
+        {"id": "d002", "kind": "fact", "file": "57_resettlement-portugal.txt", "turns": ["How many in 2017?"],
+         "relevant": [["nowhere in the passages at all"]]}])
+    with caplog.at_level("WARNING", logger="assistant.evaluation"):
+        questions = load_gold(gold, index)
+    assert [(q.id, [ev.quote for ev in q.evidence]) for q in questions] == [("d001", ["persons resettled in 2016: 12"])]
+    assert "d001" in caplog.text and "'nowhere in the passages at all', 'not here either'" in caplog.text
+    assert "gold question d002 skipped" in caplog.text, "no evidence left: skipped, not made unanswerable"
+
+
+def test_a_dev_question_whose_file_is_not_indexed_is_skipped_with_a_warning(tmp_path: Path, caplog):
+    index = _dev_index()
+    gold = _write(tmp_path / "gold-dev.jsonl", [
+        {"id": "d010", "kind": "country", "file": "99_not-indexed.txt", "turns": ["What did Italy do?"],
+         "relevant": [["Italy funded regional integration plans"]]},
+        {"id": "d011", "kind": "country", "file": "ar-2023.txt", "turns": ["What did Italy do?"],
+         "relevant": [["Italy funded regional integration plans"]]}])
+    with caplog.at_level("WARNING", logger="assistant.evaluation"):
+        questions = load_gold(gold, index)
+    assert [q.id for q in questions] == ["d011"] and questions[0].evidence[0].report == "ar-2023"
+    assert "99_not-indexed.txt" in caplog.text and "d010" in caplog.text
+
+
+def test_the_projects_gold_format_is_read_as_before(tmp_path: Path):
+    from assistant.errors import UserError
+    from assistant.evaluation import Evidence, GoldQuestion, relevant_ids
+
+    index = _dev_index()
+    lines = GOLD.read_text(encoding="utf-8").splitlines()
+    assert load_gold(GOLD, index) == load_gold(GOLD) == [GoldQuestion.model_validate_json(x) for x in lines if x.strip()]
+    # a project quote held only by a note does not count (the project format matches passage text only)
+    note_only = GoldQuestion(id="x", kind="footnote_source", question="?",
+                             evidence=[Evidence(report="dev-57", quote="Ministry of Internal Administration")])
+    assert relevant_ids(note_only, index.passages) == set()
+    bad = _write(tmp_path / "bad.jsonl", ['{"id": "q1", "kind": "topic"}'])
+    with pytest.raises(UserError, match=r"bad.jsonl:1: not a gold question \(ValidationError\); see eval/README.md"):
+        load_gold(bad, index)
+    dev = _write(tmp_path / "dev.jsonl", [{"id": "d1", "kind": "topic", "turns": ["?"], "relevant": [], "file": None}])
+    with pytest.raises(UserError, match="needs the index"):
+        load_gold(dev)
