@@ -51,7 +51,7 @@ _WIDEST_GUTTER = 48  # points: a wider empty band is a short column's blank, not
 _SUPERSCRIPT_RUN = re.compile(f"[{SUPERSCRIPTS}]+")
 _LIST_NUMBER = re.compile(r"^(\d{1,4})[.)]\s+\S")
 _TERMINAL = tuple(".!?:;)”\"’»]")
-_HYPHENS = {"\ufffe": "-", "\u00ad": "-", "\u2010": "-", "\u2011": "-"}  # pdfium's line-end hyphen; soft hyphens
+_HYPHENS = {"\u00ad": "-", "\u2010": "-", "\u2011": "-"}  # soft and non-breaking hyphens (pdf_chars maps pdfium's own)
 # a bold face by its name: "-Bold", "Black", "Heavy", "Semibold", "Demi", Times' "-Medi", TeX's "CMBX"/"SFBX"
 _BOLD = re.compile(r"(?i)bold|black|heavy|semi|demi|-medi|cmbx|sfbx|\bbx\d")
 
@@ -166,14 +166,18 @@ def _gutter(rows: list[list[dict]], width: float) -> tuple[float, float] | None:
         best = (start, hi + 1)  # the band runs on to the end of the middle: one column is short
     if best is None or best[1] - best[0] < 6:
         return None
+
+    def sides(band: tuple[int, int]) -> tuple[int, int]:
+        """How many rows have text left of the band, and right of it."""
+        return (sum(1 for row in rows if any(c["x1"] <= band[0] + 1 for c in row)),
+                sum(1 for row in rows if any(c["x0"] >= band[1] - 1 for c in row)))
+
     if best[1] - best[0] > _WIDEST_GUTTER:
         # one column is short (the end of a chapter): the band runs on into it; the gutter is the part
         # beside the full column, as wide as the narrowest gutter
-        rows_left = sum(1 for row in rows if any(c["x1"] <= best[0] + 1 for c in row))
-        rows_right = sum(1 for row in rows if any(c["x0"] >= best[1] - 1 for c in row))
+        rows_left, rows_right = sides(best)
         best = (best[0], best[0] + 6) if rows_left >= rows_right else (best[1] - 6, best[1])
-    left = sum(1 for row in rows if any(c["x1"] <= best[0] + 1 for c in row))
-    right = sum(1 for row in rows if any(c["x0"] >= best[1] - 1 for c in row))
+    left, right = sides(best)
     if left < 2 or right < 2:  # (a column may be short: the end of a chapter)
         return None
     return float(best[0]), float(best[1])
@@ -415,6 +419,11 @@ def _note_head(ln: Line) -> tuple[str, str] | None:
     return from_superscript(m.group(1)), ln.text[m.end():]
 
 
+def _markers(text: str) -> list[str]:
+    """The note numbers a line cites: its superscript runs, less the number a note line starts with."""
+    return [from_superscript(m) for m in _SUPERSCRIPT_RUN.findall(text.lstrip(SUPERSCRIPTS + " "))]
+
+
 def _ends_sentence(text: str) -> bool:
     text = text.rstrip().rstrip(SUPERSCRIPTS).rstrip()
     return text.endswith(_TERMINAL)
@@ -431,16 +440,16 @@ class _Page:
 class _Reader:
     def __init__(self, pages: list[list[Line]], layout: Parsing) -> None:
         self.layout = layout
-        self.pages = pages
         # the body's type: the most text, counting more the upper part of pages (notes sit at the bottom)
         # and the lines that cite notes (the body cites, notes and endnotes are cited)
         sizes: Counter[float] = Counter()
         for lines in pages:
             for ln in lines:
-                cites = any(ch in SUPERSCRIPTS for ch in ln.text.lstrip(SUPERSCRIPTS + " "))  # not a note's number
+                cites = bool(_markers(ln.text))
                 sizes[ln.size] += len(ln.text) * (1.0 if ln.upper else 0.25) * (3.0 if cites else 1.0)
         self.body_size = sizes.most_common(1)[0][0] if sizes else 10.0
-        self.furniture = _furniture(pages, self.body_size * layout.pdf_heading_size)
+        self.heading_size = self.body_size * layout.pdf_heading_size
+        self.furniture = _furniture(pages, self.heading_size)
         # heading styles, largest first: a level each
         styles = {style for lines in pages for ln in lines if (style := self.heading_style(ln)) is not None}
         self.heading_levels = {style: min(i + 1, 6) for i, style in
@@ -453,7 +462,7 @@ class _Reader:
         text = ln.text
         if len(text) > 150 or not any(ch.isalpha() for ch in text) or ln.lead:
             return None
-        if ln.size >= self.body_size * self.layout.pdf_heading_size:
+        if ln.size >= self.heading_size:
             return ln.size, ln.bold
         if ln.bold and ln.size >= self.body_size - 0.6 and len(text.split()) <= 14 \
                 and not text.rstrip(SUPERSCRIPTS).endswith((".", ",", ";", ":")):
@@ -465,7 +474,7 @@ class _Reader:
             return False
         if _PAGE_NUMBER.match(from_superscript(ln.text)):
             return True
-        text, band = _edge_key(ln, self.body_size * self.layout.pdf_heading_size), round(ln.top / 4)
+        text, band = _edge_key(ln, self.heading_size), round(ln.top / 4)
         return any((text, b) in self.furniture for b in (band - 1, band, band + 1))
 
     def split_page(self, lines: list[Line], cited: set[str], note_open: bool) -> _Page:
@@ -480,8 +489,7 @@ class _Reader:
                 kept.append(ln)
         body_size = self.body_size * self.layout.pdf_body_size
         small = self.body_size * self.layout.pdf_note_size
-        here = {from_superscript(m) for ln in kept if ln.size >= small
-                for m in _SUPERSCRIPT_RUN.findall(ln.text.lstrip(SUPERSCRIPTS + " "))}  # this page's markers
+        here = {m for ln in kept if ln.size >= small for m in _markers(ln.text)}  # this page's markers
         # the notes area of each column starts below its last line of body type
         last_body = {}
         for i, ln in enumerate(kept):
@@ -643,6 +651,12 @@ def _spacing(pages: list[_Page]) -> float:
     return gaps.most_common(1)[0][0] if gaps else 0.3
 
 
+def _ends_short(ln: Line, margins: dict[tuple[int, int], tuple[float, float]]) -> bool:
+    """Whether a line stops well before its column's right margin (a paragraph's last line, mostly)."""
+    left, right = margins.get((ln.page, ln.column), (ln.x0, ln.x1))
+    return ln.x1 < right - max(3 * ln.size, 0.12 * (right - left))
+
+
 def _new_paragraph(prev: Line | None, ln: Line, prev_text: str, measure: _Measure) -> bool:
     """Whether a body line starts a new paragraph after ``prev`` (the paragraph's last line so far)."""
     if prev is None:
@@ -666,8 +680,7 @@ def _new_paragraph(prev: Line | None, ln: Line, prev_text: str, measure: _Measur
             return indent
         # paragraphs set apart by gaps: the break shows nothing; a paragraph's last line is most often
         # short, so one that ends a sentence near the margin most likely goes on overleaf
-        pleft, pright = margins.get((prev.page, prev.column), (prev.x0, prev.x1))
-        return prev.x1 < pright - max(3 * prev.size, 0.12 * (pright - pleft))
+        return _ends_short(prev, margins)
     if abs(prev.size - ln.size) > 0.6:
         return True
     gap = ln.top - prev.bottom
@@ -676,9 +689,9 @@ def _new_paragraph(prev: Line | None, ln: Line, prev_text: str, measure: _Measur
     if indent and indents:
         return True
     if _ends_sentence(prev_text):
-        pleft, pright = margins.get((prev.page, prev.column), (prev.x0, prev.x1))
+        pleft = margins.get((prev.page, prev.column), (prev.x0, prev.x1))[0]
         centred = prev.x0 - pleft > 2 * prev.size and ln.x0 - left > 2 * ln.size  # a caption's lines
-        if prev.x1 < pright - max(3 * prev.size, 0.12 * (pright - pleft)) and not centred:
+        if _ends_short(prev, margins) and not centred:
             return True  # the line before ended short, at a sentence end
     return False
 
@@ -754,14 +767,13 @@ def lines_to_markdown(pages: list[list[Line]], layout: Parsing, reading: PdfRead
     all_text = [ln.text for lines in pages for ln in lines]
     joiner = Dehyphenator(all_text)
     reader = _Reader(pages, layout)
-    cited: list[str] = []
+    cited: set[str] = set()
     split: list[_Page] = []
     note_open = False
     for lines in pages:
-        # the markers cited so far, this page's included (a number at a line's start is a note's own)
-        for ln in lines:
-            cited.extend(from_superscript(m) for m in _SUPERSCRIPT_RUN.findall(ln.text.lstrip(SUPERSCRIPTS + " ")))
-        page = reader.split_page(lines, set(cited), note_open)
+        for ln in lines:  # the markers cited so far, this page's included
+            cited.update(_markers(ln.text))
+        page = reader.split_page(lines, cited, note_open)
         if page.notes:
             note_open = not _ends_sentence(page.notes[-1][1][-1])
         elif not page.continued:
@@ -801,10 +813,11 @@ def lines_to_markdown(pages: list[list[Line]], layout: Parsing, reading: PdfRead
     writer.close_paragraph()
     if reader.dropped:
         log.debug("dropped %d lines of page furniture", len(reader.dropped))
-    return _render(writer.out, joiner)
+    return "\n\n".join(_endnote_pass(_render(writer.out, joiner))).strip() + "\n"
 
 
-def _render(items: list[str | list[str]], joiner: Dehyphenator) -> str:
+def _render(items: list[str | list[str]], joiner: Dehyphenator) -> list[str]:
+    """The writer's items as Markdown paragraphs (a note's lines joined)."""
     out: list[str] = []
     for item in items:
         if isinstance(item, list):  # a note: number, then its lines
@@ -815,7 +828,7 @@ def _render(items: list[str | list[str]], joiner: Dehyphenator) -> str:
             out.append(f"{number} {text}".strip())
         else:
             out.append(item)
-    return "\n\n".join(out).strip() + "\n"
+    return out
 
 
 # ------------------------------------------------------------------------------------------- entry
@@ -829,18 +842,19 @@ def read_pdf(path: Path, layout: Parsing | None = None,
 
     layout = layout or Parsing()
     reading = PdfReading()
-    total = pdf_chars.page_count(path)
-    if total == 0:
-        raise SourceError("the PDF has no pages; check that the file is complete")
+    total = pdf_chars.page_count(path)  # (a PDF without pages is refused there)
     if total > layout.max_pdf_pages:
         raise SourceError(f"{total:,} pages, over the limit of {layout.max_pdf_pages:,} (setting parsing.max_pdf_pages, "
                           "env ASSISTANT_MAX_PDF_PAGES); split the report or raise the limit")
     reading.pages = total
     pages: list[list[Line]] = []
+    undecoded: list[int] = []  # pages in a font that maps to no Unicode
+    named: set[int] = set()  # pages with a warning of their own
     for page in pdf_chars.iter_pages(path, layout.max_page_chars):
         number = page.number
         if page.error is not None:
             reading.warnings.append(page.error)
+            named.add(number)
             reading.blank_pages.append(number)
             pages.append([])
             if on_page is not None:
@@ -848,6 +862,8 @@ def read_pdf(path: Path, layout: Parsing | None = None,
             continue
         undecodable = _undecodable(page.chars)
         if undecodable:  # a font without a Unicode map: the text layer says nothing; OCR reads the page
+            undecoded.append(number)
+            named.add(number)
             reading.warnings.append(f"page {number}: its text cannot be decoded (a font without a Unicode map); "
                                     + ("read by OCR" if ocr.available() else f"skipped; install Tesseract OCR ({ocr.INSTALL}) to read it"))
         lines = page_lines(page.chars, number, page.width, page.height, layout) if page.chars and not undecodable else []
@@ -858,6 +874,7 @@ def read_pdf(path: Path, layout: Parsing | None = None,
                     lines = ocr.page_lines(path, number, layout)
                 except SourceError as exc:
                     reading.warnings.append(f"page {number}: {exc}; skipped")
+                    named.add(number)
                 for ln in lines:
                     ln.ocr = True
             (reading.ocr_pages if lines else reading.blank_pages).append(number)
@@ -868,7 +885,6 @@ def read_pdf(path: Path, layout: Parsing | None = None,
         if not reading.ocr_pages and not reading.blank_pages:
             raise SourceError("PDF has no text layer (a scanned image?); it has no page image to read "
                               "either, only drawings: check that the file holds the report")
-        undecoded = [w for w in reading.warnings if "cannot be decoded" in w]
         if undecoded and len(undecoded) >= len(reading.blank_pages) and not ocr.available():
             raise SourceError("the PDF's text cannot be decoded (its font maps its letters to no Unicode); "
                               f"install Tesseract OCR to read its pages ({ocr.INSTALL}), or export the report "
@@ -877,14 +893,13 @@ def read_pdf(path: Path, layout: Parsing | None = None,
             raise SourceError("PDF has no text layer (a scanned image?); install Tesseract OCR to read it "
                               f"({ocr.INSTALL}), or run OCR on it (e.g. ocrmypdf) and add that")
         raise SourceError("PDF has no text layer (a scanned image?); OCR found no text in it either: check the scan")
-    no_text = [n for n in reading.blank_pages if not any(re.match(rf"page {n}\b", w) for w in reading.warnings)]
+    no_text = [n for n in reading.blank_pages if n not in named]
     if no_text and not ocr.available():
         reading.warnings.append(("page " if len(no_text) == 1 else "pages ") + _ranges(no_text)
                                 + (" has" if len(no_text) == 1 else " have") + " no text layer and "
                                 + ("was" if len(no_text) == 1 else "were") + f" skipped; install Tesseract OCR "
                                 f"({ocr.INSTALL}) to read {'it' if len(no_text) == 1 else 'them'}")
-    markdown = lines_to_markdown(pages, layout, reading)
-    return PdfText(markdown=_endnote_pass(markdown), reading=reading)
+    return PdfText(markdown=lines_to_markdown(pages, layout, reading), reading=reading)
 
 
 def _undecodable(chars: list[dict]) -> bool:
@@ -897,11 +912,11 @@ def _undecodable(chars: list[dict]) -> bool:
     return bad > 0.3 * len(chars)
 
 
-def _endnote_pass(markdown: str) -> str:
-    paragraphs = markdown.split("\n\n")
+def _endnote_pass(paragraphs: list[str]) -> list[str]:
+    """The paragraphs with endnotes listed in body type written as notes (see ``_endnotes``)."""
     cited = [from_superscript(m) for p in paragraphs if not re.match(f"^[{SUPERSCRIPTS}]", p)
              for m in re.findall(f"[{SUPERSCRIPTS}]+", p)]
-    return "\n\n".join(p for p in _endnotes(paragraphs, cited) if p)
+    return [p for p in _endnotes(paragraphs, cited) if p]
 
 
 def _ranges(numbers: Iterable[int]) -> str:
