@@ -13,7 +13,6 @@ from assistant.models import Note, ReadingQuality
 if TYPE_CHECKING:
     from assistant.ingest.pdf import PdfReading
 
-_NO_NOTE = re.compile(r"has no note")  # the notes reader's warning for a marker it left in the text
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff\ue000-\ue0ff]")
 
 
@@ -59,7 +58,6 @@ def parse_text(text: str, fmt: str) -> ParsedDocument:
     orphans = table.orphans()
     warnings = list(table.warnings)
     warnings += [f"note {n.number} is cited nowhere in the text (orphan)" for n in orphans]
-    unresolved = sum(1 for w in table.warnings if _NO_NOTE.search(w))
     return ParsedDocument(blocks=laid.blocks, headings=laid.headings, notes=table.notes, note_form=table.form,
                           warnings=warnings, furniture=table.furniture + laid.furniture, orphans=orphans,
-                          markers=len(table.cited), unresolved=unresolved)
+                          markers=len(table.cited), unresolved=table.unresolved)

@@ -103,6 +103,7 @@ class NoteTable:
     marker_kind: str | None = None
     block_of: list[int] = field(default_factory=list)
     block_lines: list[int] = field(default_factory=list)
+    unresolved: int = 0  # markers with no note of their number (left in the text or removed)
 
     def add(self, number: str, text: str, line: int, block: int = 0) -> None:
         self.notes.append(clean_note(number, text))
@@ -111,6 +112,11 @@ class NoteTable:
 
     def orphans(self) -> list[Note]:
         return [n for i, n in enumerate(self.notes) if i not in self.cited]
+
+    def no_note(self, marker: str, left: bool) -> None:
+        """A marker with no note of its number: counted, and reported (``left`` in the text or removed)."""
+        self.unresolved += 1
+        self.warnings.append(f"marker {marker} has no note; {'left in' if left else 'removed from'} the text")
 
 
 def clean_note(number: str, raw: str) -> Note:
@@ -503,7 +509,7 @@ def _drop_stray_brackets(body: str, table: NoteTable) -> str:
         return body
 
     def repl(m: re.Match[str]) -> str:
-        table.warnings.append(f"marker [{m.group(1)}] has no note; removed from the text")
+        table.no_note(f"[{m.group(1)}]", left=False)
         return _space_after(body, m.end()) if m.group(0)[:1].isspace() else ""
 
     body = _ANCHOR_MARKER.sub(repl, body)
@@ -556,9 +562,9 @@ def _mark_blocks(body: str, table: NoteTable) -> str:
         i = resolve(number, m.start())
         if i is None:
             if table.marker_kind == "superscript":
-                table.warnings.append(f"marker {raw} (note {number}) has no note; left in the text")
+                table.no_note(f"{raw} (note {number})", left=True)
                 return m.group(0)
-            table.warnings.append(f"marker [{number}] has no note; removed from the text")
+            table.no_note(f"[{number}]", left=False)
             return _space_after(body, m.end()) if m.group(0)[:1].isspace() else ""
         table.cited.add(i)
         return _placeholder(i) + _space_after(body, m.end())
@@ -611,7 +617,7 @@ def _mark_superscript(body: str, table: NoteTable) -> str:
         if _UNIT_BEFORE.search(body, max(0, m.start() - 4), m.start()):
             return m.group(0)  # m², km², cm³: a power, not a marker
         if number not in by_number:
-            table.warnings.append(f"marker {m.group(2)} (note {number}) has no note; left in the text")
+            table.no_note(f"{m.group(2)} (note {number})", left=True)
             return m.group(0)
         lines, indexes = by_number[number]
         k = bisect_left(lines, line_at(m.start()))  # the nearest note below the marker, else the last one

@@ -54,11 +54,6 @@ class TokenCounter:
         return self.count(text) + self.special
 
 
-def _clean(text: str) -> tuple[str, list[int]]:
-    """A passage's text without note placeholders and page marks, and the notes it cites."""
-    return take_placeholders(text)  # (which drops page marks too)
-
-
 def _heading(path: tuple[str, ...]) -> str:
     return " > ".join(path)
 
@@ -119,13 +114,13 @@ class PassageSplitter:
         return self._embed_count(path, clean) + self.counter.special <= target
 
     def _fits(self, path: tuple[str, ...], text: str) -> bool:
-        return self._fits_clean(path, _clean(text)[0])
+        return self._fits_clean(path, take_placeholders(text)[0])
 
     def _fits_lines(self, path: tuple[str, ...], lines: list[str]) -> bool:
         """Whether these lines, joined, fit in one passage (additive counts: measured line by line)."""
         if not self.counter.additive:
             return self._fits(path, "\n".join(lines))
-        return self._fits_size(path, sum(self._count(_clean(line)[0]) for line in lines))
+        return self._fits_size(path, sum(self._count(take_placeholders(line)[0]) for line in lines))
 
     def _split_large(self, path: tuple[str, ...], text: str) -> list[str]:
         budget = self._budget(path)
@@ -164,7 +159,7 @@ class PassageSplitter:
         without placeholders) only for a whole block, the only kind of piece that may be small."""
         for n, block in enumerate(blocks, start=1):
             path = block.heading_path
-            clean = _clean(block.text)[0]
+            clean = take_placeholders(block.text)[0]
             if self._fits_clean(path, clean):
                 yield path, block.text, clean
             elif block.kind == "table" and "\n" in block.text:
@@ -196,7 +191,7 @@ class PassageSplitter:
         groups: list[tuple[tuple[str, ...], list[str]]] = []
         sizes: list[int] = []  # with additive counts: the tokens of each group's pieces, heading aside
         for path, text, clean in self._pieces(doc.blocks, on_block):
-            size = self._count(clean if clean is not None else _clean(text)[0]) if additive else 0
+            size = self._count(clean if clean is not None else take_placeholders(text)[0]) if additive else 0
             # (whether a block is small is asked only where it matters: after a passage of its section)
             if (clean is not None and groups and groups[-1][0] == path and self._small(text, clean)
                     and (self._fits_size(path, sizes[-1] + size) if additive
@@ -214,14 +209,14 @@ class PassageSplitter:
                 marked = f"Note {note.number}: {note.text}{MARK_OPEN}{i}{MARK_CLOSE}"
                 for part in ([marked] if self._fits(path, marked) else self._split_large(path, marked)):
                     groups.append((path, [part]))
-                    sizes.append(self._count(_clean(part)[0]) if additive else 0)
+                    sizes.append(self._count(take_placeholders(part)[0]) if additive else 0)
         passages = []
         pages = PageTracker()
         seen: dict[tuple[tuple[str, ...], str], int] = {}  # a paragraph repeated in a section: one id each
         for position, ((path, texts), size) in enumerate(zip(groups, sizes)):
             raw = "\n\n".join(texts)
             span, ocr = pages.span(raw) if path != (ORPHAN_SECTION,) else ([], False)
-            text, cited = _clean(raw)
+            text, cited = take_placeholders(raw)
             heading_path = list(path)
             repeat = seen[(path, text)] = seen.get((path, text), -1) + 1
             embed = f"{_heading(path)}\n{text}" if path else text
