@@ -227,13 +227,16 @@ def _line(chars: list[dict], page: int, layout: Parsing, column: int) -> Line | 
 
 def _row_cut(row: list[dict], g0: float, g1: float) -> float | None:
     """Where a row divides between the columns: the middle of its widest gap in or beside the gutter
-    ``g0``-``g1`` (a glyph may lean into it); None when its text runs across (a title, a wide table)."""
+    ``g0``-``g1`` (a glyph may lean into it); None when its text runs across (a title, a wide table).
+    A gap narrower than half the gutter is a space between words of one line that runs across (a
+    large-type title whose word space happens to fall in the gutter), not the gutter."""
     best: tuple[float, float] | None = None
     prev_x1 = None
+    least = max(3.0, 0.5 * (g1 - g0))
     for c in sorted(row, key=lambda c: c["x0"]):
         if prev_x1 is not None:
             lo, hi = max(prev_x1, g0 - 3), min(c["x0"], g1 + 3)
-            if hi - lo >= 3 and (best is None or hi - lo > best[1] - best[0]):
+            if hi - lo >= least and (best is None or hi - lo > best[1] - best[0]):
                 best = (lo, hi)
         prev_x1 = c["x1"] if prev_x1 is None else max(prev_x1, c["x1"])
     if best is not None:
@@ -245,19 +248,55 @@ def _row_cut(row: list[dict], g0: float, g1: float) -> float | None:
 
 def _after_columns(keyed: list[tuple[tuple[int, int, float], Line]]) -> list[tuple[tuple[int, int, float], Line]]:
     """Lines of the left column that stand below the end of both columns, set off by a wide gap (a
-    full-width part that starts after them, such as a heading and notes), come after the right column."""
+    full-width part that starts after them, such as a heading and notes), come after the right column;
+    so does a heading that ends the left column below the right column's end, just above a full-width
+    part: nothing of its column follows it, so it is the heading of what does."""
     out = list(keyed)
+    last_band = max((key[0] for key, _ in keyed), default=0)
     for band in {key[0] for key, _ in keyed}:
         left = sorted((ln for key, ln in keyed if key[0] == band and key[1] == 0), key=lambda ln: ln.top)
         right = [ln for key, ln in keyed if key[0] == band and key[1] == 1]
         if not left or not right:
             continue
         end = max(ln.bottom for ln in right)
+        size = _mode([ln.size for ln in left + right])
+        heading = left[-1]
+        if band < last_band and heading.top > end + size and (heading.size >= 1.15 * size or heading.bold):
+            out = [((key[0], 2, key[2]) if ln is heading else key, ln) for key, ln in out]
         for a, b in zip(left, left[1:]):
             if b.top > end + a.size and b.top - a.bottom > 2.5 * a.size:  # the rest starts after the columns
                 below = {id(ln) for ln in left if ln.top >= b.top}
                 out = [((key[0], 2, key[2]) if id(ln) in below else key, ln) for key, ln in out]
                 break
+    return out
+
+
+def _spanning(keyed: list[tuple[tuple[int, int, float], Line]]) -> set[int]:
+    """Lines that interrupt both columns though they stand in one: a table or a heading beside which the
+    other column is empty, with both columns ending together just above it and going on below it. This
+    is how a part set across the columns (CSS ``column-span``, a section break in a word processor)
+    looks when it is narrower than the page: the columns above it are read before it, those below
+    after it. (A float in one column beside a gap in the other, such as a figure, is not one: the
+    column beside the gap holds ordinary text.)"""
+    out: set[int] = set()
+    for band in {key[0] for key, _ in keyed}:
+        cols = [sorted((ln for key, ln in keyed if key[0] == band and key[1] == col), key=lambda ln: ln.top)
+                for col in (0, 1)]
+        if not cols[0] or not cols[1]:
+            continue
+        for side in (0, 1):
+            here, other = cols[side], cols[1 - side]
+            size = _mode([ln.size for ln in here + other])
+            tables = {id(ln) for ln in _table_rows(other)}
+            for a, b in zip(here, here[1:]):
+                if b.top - a.bottom < 2.5 * a.size:
+                    continue
+                inside = [ln for ln in other if ln.top > a.bottom and ln.bottom < b.top]
+                above = [ln for ln in other if ln.bottom <= a.bottom + 0.5 * size]
+                below = [ln for ln in other if ln.top >= b.top - 0.5 * size]
+                if inside and above and below and abs(above[-1].bottom - a.bottom) <= 1.5 * size and all(
+                        id(ln) in tables or ln.size >= 1.15 * size or ln.bold for ln in inside):
+                    out.update(id(ln) for ln in inside)
     return out
 
 
@@ -313,6 +352,9 @@ def page_lines(chars: list[dict], page: int, width: float, height: float, layout
             for row in _rows(part):
                 if (ln := _line(row, page, layout, col)) is not None:
                     keyed.append(((band(ln.top), col, ln.top), ln))
+        if spanning := _spanning(keyed):  # each starts a band of its own, as a full-width line would
+            tops = sorted(tops + [ln.top for _, ln in keyed if id(ln) in spanning])
+            keyed = [((band(ln.top), -1 if id(ln) in spanning else key[1], ln.top), ln) for key, ln in keyed]
         keyed = _after_columns(keyed)
     keyed.sort(key=lambda kv: kv[0])
     out = [ln for _, ln in keyed]
@@ -337,7 +379,7 @@ def _mode(values: list[float]) -> float:
     return float(Counter(round(v) for v in values).most_common(1)[0][0])
 
 
-def mark_tables(lines: list[Line]) -> None:
+def _table_rows(lines: list[Line]) -> list[Line]:
     """Rows of a table: three or more consecutive lines of one column, each in two or more stretches set
     apart by wide gaps, where the gaps of each line lie over the gaps of the next (the white columns
     between a table's columns run through all its rows; the wide spaces of a loosely justified line
@@ -367,15 +409,22 @@ def mark_tables(lines: list[Line]) -> None:
         return abs(ln.x0 - left) < ln.size * 0.5 + 1 and abs(right - ln.x1) < ln.size * 0.5 + 1 and \
             all(" " not in cell for cell in ln.cell_text)
 
+    found: list[Line] = []
     run: list[Line] = []
     for ln in lines + [None]:  # type: ignore[list-item]
         if ln is not None and run and aligned(run[-1], ln):
             run.append(ln)
             continue
         if len(run) >= 3 and not all(justified(row) for row in run):
-            for row in run:
-                row.table = True
+            found += run
         run = [ln] if ln is not None else []
+    return found
+
+
+def mark_tables(lines: list[Line]) -> None:
+    """Mark the rows of tables (see ``_table_rows``)."""
+    for row in _table_rows(lines):
+        row.table = True
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -455,6 +504,13 @@ class _Reader:
         self.heading_levels = {style: min(i + 1, 6) for i, style in
                                enumerate(sorted(styles, key=lambda st: (-st[0], not st[1])))}
         self.dropped: list[str] = []
+        # how this document sets its note numbers: when (nearly) every small-type line that starts with a
+        # number has it raised, a plain number at a line's start is a date or a count wrapped there, never
+        # a note's number (a long note continued overleaf may have "10 October 2019" start a line)
+        small = self.body_size * layout.pdf_note_size
+        heads = Counter(bool(ln.lead) for lines in pages for ln in lines
+                        if ln.size < small and _note_head(ln) is not None)
+        self.raised_numbers = heads[True] >= 3 and heads[True] >= 4 * heads[False]
 
     def heading_style(self, ln: Line) -> tuple[float, bool] | None:
         """(size, bold) when the line looks like a heading: larger type than the body, or a short whole
@@ -510,7 +566,7 @@ class _Reader:
                 head = _note_head(ln)
                 # a raised number starts a note; a plain one ("9 October 2023" may wrap to a line's
                 # start) only as the next number, or as the page's first note when the text cites it
-                if head is not None and (ln.lead or (head[0] in cited if not notes else (
+                if head is not None and (ln.lead or not self.raised_numbers and (head[0] in cited if not notes else (
                         head[0] == str(int(notes[-1][0]) + 1)  # the next note
                         or (int(head[0]) < int(notes[-1][0]) and head[0] in here)))):  # numbering restarts
                     notes.append((head[0], [head[1]]))
