@@ -2,10 +2,12 @@
 joined again; a hyphen that belongs to the word ("UNHCR-" / "funded", "self-" / "organisation" where
 the report writes "self-organisation", "2021-" / "2027") is kept, with no space put in.
 
-The join is made when the document itself writes the joined word unbroken more often than hyphenated
-("cooperation" in its text, "Co-operation" once in an organisation's name), or when a maintained
-English word list (pyspellchecker's) holds it and the document never writes the hyphenated form;
-otherwise the hyphen stays. Pure functions; nothing here
+The join is made when the document itself writes the joined word unbroken more often than hyphenated,
+counting the lower-case uses where it has any ("cooperation" in its text beats "Co-operation" in an
+organisation's name, however often the notes cite it), or when a maintained
+English word list (pyspellchecker's, American spelling: a British spelling counts when its American
+form is listed, "internationalisation" as "internationalization") holds it and the document never
+writes the hyphenated form; otherwise the hyphen stays. Pure functions; nothing here
 knows about PDFs.
 """
 
@@ -30,9 +32,26 @@ def _word_list():
     return SpellChecker(language="en", distance=1).word_frequency
 
 
+# British spellings (the spelling of EU and UK reports) and their American forms, which the word list
+# holds: organisation/organization, labour/labor, programme/program, centre/center, defence/defense,
+# travelled/traveled
+_BRITISH = [(re.compile(a), b) for a, b in (
+    (r"is(ation|ations|e|es|ed|ing|er|ers)$", r"iz\1"), (r"our(s|ed|ing|ful|ite|ites|able)?$", r"or\1"),
+    (r"mme(s)?$", r"m\1"), (r"tre(s|d)?$", r"ter\1"), (r"ence(s)?$", r"ense\1"), (r"ll(ed|ing|er|ers)$", r"l\1"),
+    (r"yse(s|d)?$", r"yze\1"), (r"ogue(s)?$", r"og\1"))]
+
+
 def is_listed(word: str) -> bool:
-    """Whether a maintained word list holds the word (lower case)."""
-    return word in _word_list()
+    """Whether a maintained word list holds the word (lower case), in its own spelling or, for a
+    British spelling, in the American one the list has."""
+    words = _word_list()
+    if word in words:
+        return True
+    for pattern, american in _BRITISH:
+        variant = pattern.sub(american, word)
+        if variant != word and variant in words:
+            return True
+    return False
 
 
 class Dehyphenator:
@@ -41,16 +60,23 @@ class Dehyphenator:
     def __init__(self, lines: Iterable[str]) -> None:
         self.words: Counter[str] = Counter()  # how often each word is written unbroken
         self.hyphenated: Counter[str] = Counter()  # and each hyphenated word
+        # the same, written in lower case: the word as a common word ("Co-operation" with a capital
+        # may be the spelling of a name, "Organisation for Economic Co-operation", cited in every note)
+        self.lower_words: Counter[str] = Counter()
+        self.lower_hyphenated: Counter[str] = Counter()
         for line in lines:
             tokens = line.split()
             if tokens and tokens[-1].endswith("-"):
                 tokens = tokens[:-1]  # a line-end fragment says nothing about how the word is written
             for token in tokens:
                 for word in _WORD.findall(token):
-                    word = word.lower()
-                    (self.hyphenated if "-" in word else self.words)[word] += 1
-                    if "-" in word:
-                        self.words.update(word.split("-"))
+                    lower = word.lower()
+                    hyphen = "-" in word
+                    (self.hyphenated if hyphen else self.words)[lower] += 1
+                    if word == lower:
+                        (self.lower_hyphenated if hyphen else self.lower_words)[lower] += 1
+                    if hyphen:
+                        self.words.update(lower.split("-"))
 
     def join(self, text: str, nxt: str) -> str:
         """``text`` followed by the next line ``nxt`` of the same paragraph."""
@@ -68,7 +94,9 @@ class Dehyphenator:
         # joined when the document writes the word unbroken (more often than hyphenated, where it
         # writes both: "cooperation" and "Co-operation"), or a word list holds it and the document
         # never writes it hyphenated
-        written, hyphenated = self.words[joined], self.hyphenated[hyphen_form]
+        written, hyphenated = self.lower_words[joined], self.lower_hyphenated[hyphen_form]
+        if not written and not hyphenated:  # never in lower case: every way it is written counts
+            written, hyphenated = self.words[joined], self.hyphenated[hyphen_form]
         if (written > hyphenated) or (not hyphenated and is_listed(joined)):
             return text[:-1] + nxt
         return text + nxt

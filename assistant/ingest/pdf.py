@@ -76,6 +76,7 @@ class Line:
     cells: list[tuple[float, float]] = field(default_factory=list)  # its stretches set apart by wide gaps
     cell_text: list[str] = field(default_factory=list)  # and their text
     table: bool = False  # a row of a table: lines whose cells line up
+    band_top: float | None = None  # where the columns of its band begin (set in two columns; None: not)
 
 
 @dataclass
@@ -286,7 +287,11 @@ def _spanning(keyed: list[tuple[tuple[int, int, float], Line]]) -> set[int]:
             continue
         for side in (0, 1):
             here, other = cols[side], cols[1 - side]
-            size = _mode([ln.size for ln in here + other])
+            size = _mode([ln.size for ln in other])  # the other column's text type
+
+            def heading(ln: Line) -> bool:
+                return ln.size >= 1.15 * size or ln.bold
+
             tables = {id(ln) for ln in _table_rows(other)}
             for a, b in zip(here, here[1:]):
                 if b.top - a.bottom < 2.5 * a.size:
@@ -294,8 +299,16 @@ def _spanning(keyed: list[tuple[tuple[int, int, float], Line]]) -> set[int]:
                 inside = [ln for ln in other if ln.top > a.bottom and ln.bottom < b.top]
                 above = [ln for ln in other if ln.bottom <= a.bottom + 0.5 * size]
                 below = [ln for ln in other if ln.top >= b.top - 0.5 * size]
-                if inside and above and below and abs(above[-1].bottom - a.bottom) <= 1.5 * size and all(
-                        id(ln) in tables or ln.size >= 1.15 * size or ln.bold for ln in inside):
+                if not (inside and above and below) or abs(above[-1].bottom - a.bottom) > 1.5 * size:
+                    continue
+                first, before = inside[0], above[-1]
+                # a part of its own: set off from the column above by a margin, in another style (not
+                # the rest of a heading or a table that began above), and all of it table or heading
+                # the other column above ends in its text (a heading is followed by what it heads)
+                apart = first.top - before.bottom >= 0.8 * size and not heading(before) and (
+                    (id(first) in tables) != (id(before) in tables) or abs(first.size - before.size) > 0.5
+                    or first.bold != before.bold)
+                if apart and all(id(ln) in tables or heading(ln) for ln in inside):
                     out.update(id(ln) for ln in inside)
     return out
 
@@ -356,6 +369,12 @@ def page_lines(chars: list[dict], page: int, width: float, height: float, layout
             tops = sorted(tops + [ln.top for _, ln in keyed if id(ln) in spanning])
             keyed = [((band(ln.top), -1 if id(ln) in spanning else key[1], ln.top), ln) for key, ln in keyed]
         keyed = _after_columns(keyed)
+        starts: dict[int, float] = {}
+        for key, ln in keyed:
+            if key[1] in (0, 1):
+                starts[key[0]] = min(starts.get(key[0], ln.top), ln.top)
+        for key, ln in keyed:
+            ln.band_top = starts.get(key[0]) if key[1] in (0, 1) else None
     keyed.sort(key=lambda kv: kv[0])
     out = [ln for _, ln in keyed]
     mark_position(out, height)
@@ -530,8 +549,16 @@ class _Reader:
             return False
         if _PAGE_NUMBER.match(from_superscript(ln.text)):
             return True
-        text, band = _edge_key(ln, self.heading_size), round(ln.top / 4)
-        return any((text, b) in self.furniture for b in (band - 1, band, band + 1))
+        band = round(ln.top / 4)
+        keys = {_edge_key(ln, self.heading_size)}
+        # a running head that is the outermost line on some pages and the one inside it on others (its
+        # page number set a little higher, or on a line of its own): the two forms compare equal
+        if ln.size < self.heading_size:
+            if ln.edge == 1:
+                keys.add("=" + _normal(ln.text))
+            elif not any(ch.isdigit() for ch in from_superscript(ln.text)):
+                keys.add(_normal(ln.text))
+        return any((key, b) in self.furniture for key in keys for b in (band - 1, band, band + 1))
 
     def split_page(self, lines: list[Line], cited: set[str], note_open: bool) -> _Page:
         """A page's body lines and its notes (the smaller-type lines below the body that start with a
@@ -555,9 +582,31 @@ class _Reader:
         notes: list[tuple[str, list[str]]] = []
         continued: list[str] = []
         stray = 0
+        note_columns: set[int] = set()  # the columns whose notes area has begun
         left = {col: _mode([ln.x0 for ln in kept if ln.column == col]) for col in {ln.column for ln in kept}}
+
+        def set_apart(i: int) -> bool:
+            """Small unnumbered lines from ``i`` on that a wide gap sets apart from the notes below them
+            (a caption or a source line under a figure, not the rest of a note)."""
+            col = kept[i].column
+            following = [k for k in range(i + 1, len(kept)) if kept[k].column == col]
+            for k in [i] + following:
+                nxt = next((m for m in following if m > k), None)
+                if nxt is None:
+                    return False
+                if kept[nxt].top - kept[k].bottom > 2 * kept[k].size:
+                    return True
+                if kept[nxt].size >= small or _note_head(kept[nxt]) is not None:
+                    return False
+            return False
+
         for i, ln in enumerate(kept):
             below = i > last_body.get(ln.column, -1)
+            if below and ln.size < small and ln.table and _note_head(ln) is None:
+                # a table in small type under the body: not notes (notes whose numbers stand in a
+                # column of their own line up like a table's rows, and start with their numbers)
+                body.append(ln)
+                continue
             if below and ln.size < small and not notes and ln.x0 - left[ln.column] > 2 * ln.size \
                     and not ln.lead and _note_head(ln) is None:
                 body.append(ln)  # set in from the margin (centred) under the body: a caption, not a note
@@ -570,9 +619,11 @@ class _Reader:
                         head[0] == str(int(notes[-1][0]) + 1)  # the next note
                         or (int(head[0]) < int(notes[-1][0]) and head[0] in here)))):  # numbering restarts
                     notes.append((head[0], [head[1]]))
-                elif notes:
+                    note_columns.add(ln.column)
+                elif notes and not (ln.column not in note_columns and set_apart(i)):
                     notes[-1][1].append(ln.text)
-                elif note_open or _GOES_ON.match(ln.text) or not any(b.column == ln.column for b in body):
+                elif not notes and (note_open or _GOES_ON.match(ln.text)) and not set_apart(i) \
+                        or not any(b.column == ln.column for b in body):
                     continued.append(ln.text)
                 else:
                     body.append(ln)  # small type under the body with no number: a caption, a source line
@@ -730,8 +781,11 @@ def _new_paragraph(prev: Line | None, ln: Line, prev_text: str, measure: _Measur
             return False
         if abs(prev.size - ln.size) > 0.6 or ln.x0 - left > 3 * ln.size:
             return True  # other type, or set in from the margin (centred): a caption, a quotation
-        if ln.top - measure.first_top > 3 * ln.size:
-            return True  # the page's text starts lower than its pages' do: a figure stands above it
+        # the text starts lower than its pages' do (a column: than its columns do, under a part set
+        # across them): a figure stands above it
+        start = ln.band_top if prev.page == ln.page and ln.band_top is not None else measure.first_top
+        if ln.top - start > 3 * ln.size:
+            return True
         if indents:
             return indent
         # paragraphs set apart by gaps: the break shows nothing; a paragraph's last line is most often

@@ -69,3 +69,15 @@ def test_a_pdf_paragraph_reads_without_the_typesetters_hyphens(tmp_path: Path):
     assert "offers protection officers, UNHCR-funded legal aid and self-organisation support" in text
     assert "for the 2021-2027 programme" in text
     assert "adminis-" not in text and "pro-tection" not in text and "- " not in text.replace(" - ", "")
+
+
+def test_a_british_spelling_counts_as_a_listed_word():
+    """EU reports write British English; the word list is American. A split "interna-" /
+    "tionalisation" the document never writes otherwise is joined because "internationalization" is
+    listed; a word listed in neither spelling keeps its hyphen."""
+    fresh = Dehyphenator(["Nothing else in this document."])
+    assert fresh.join("the interna-", "tionalisation of training") == "the internationalisation of training"
+    assert fresh.join("in-", "ternationalisation") == "internationalisation"
+    assert fresh.join("a prog-", "ramme for 2022") == "a programme for 2022"
+    assert fresh.join("a well-", "zorbled idea") == "a well-zorbled idea"
+    assert is_listed("organisation") and is_listed("labour") and not is_listed("organisationz")
