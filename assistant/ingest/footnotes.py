@@ -621,6 +621,15 @@ def _mark_superscript(body: str, table: NoteTable) -> str:
             return m.group(0)
         lines, indexes = by_number[number]
         k = bisect_left(lines, line_at(m.start()))  # the nearest note below the marker, else the last one
+        if k < len(lines):
+            # numbering restarted within one page ("1" ... "8", then "1" for the next chapter): of the
+            # notes of this number in the same run of notes (no text between them), the first one not
+            # yet cited
+            j = k
+            while indexes[j] in table.cited and j + 1 < len(lines) and not visible(
+                    body[line_starts[lines[j]]:line_starts[lines[j + 1]]]).strip():
+                j += 1
+            k = j if indexes[j] not in table.cited else k
         i = indexes[k] if k < len(lines) else max(indexes, key=lambda j: table.line_of[j])
         table.cited.add(i)
         return _placeholder(i) + _space_after(body, m.end())

@@ -3,8 +3,8 @@ joined again; a hyphen that belongs to the word ("UNHCR-" / "funded", "self-" / 
 the report writes "self-organisation", "2021-" / "2027") is kept, with no space put in.
 
 The join is made when the document itself writes the joined word unbroken more often than hyphenated,
-counting the lower-case uses where it has any ("cooperation" in its text beats "Co-operation" in an
-organisation's name, however often the notes cite it), or when a maintained
+counting first the uses that begin as the split word does, in lower case or with a capital
+("cooperation" in its text, "Economic Co-operation" in a name, however often the notes cite it), or when a maintained
 English word list (pyspellchecker's, American spelling: a British spelling counts when its American
 form is listed, "internationalisation" as "internationalization") holds it and the document never
 writes the hyphenated form; otherwise the hyphen stays. Pure functions; nothing here
@@ -60,10 +60,12 @@ class Dehyphenator:
     def __init__(self, lines: Iterable[str]) -> None:
         self.words: Counter[str] = Counter()  # how often each word is written unbroken
         self.hyphenated: Counter[str] = Counter()  # and each hyphenated word
-        # the same, written in lower case: the word as a common word ("Co-operation" with a capital
-        # may be the spelling of a name, "Organisation for Economic Co-operation", cited in every note)
+        # the same by how the word begins, in lower case or with a capital: a common word is written
+        # one way, a name another ("cooperation" in the text, "Economic Co-operation" in a name)
         self.lower_words: Counter[str] = Counter()
         self.lower_hyphenated: Counter[str] = Counter()
+        self.upper_words: Counter[str] = Counter()
+        self.upper_hyphenated: Counter[str] = Counter()
         for line in lines:
             tokens = line.split()
             if tokens and tokens[-1].endswith("-"):
@@ -73,8 +75,10 @@ class Dehyphenator:
                     lower = word.lower()
                     hyphen = "-" in word
                     (self.hyphenated if hyphen else self.words)[lower] += 1
-                    if word == lower:
+                    if word[:1].islower():
                         (self.lower_hyphenated if hyphen else self.lower_words)[lower] += 1
+                    else:
+                        (self.upper_hyphenated if hyphen else self.upper_words)[lower] += 1
                     if hyphen:
                         self.words.update(lower.split("-"))
 
@@ -94,8 +98,11 @@ class Dehyphenator:
         # joined when the document writes the word unbroken (more often than hyphenated, where it
         # writes both: "cooperation" and "Co-operation"), or a word list holds it and the document
         # never writes it hyphenated
-        written, hyphenated = self.lower_words[joined], self.lower_hyphenated[hyphen_form]
-        if not written and not hyphenated:  # never in lower case: every way it is written counts
+        if head.group(1)[:1].islower():
+            written, hyphenated = self.lower_words[joined], self.lower_hyphenated[hyphen_form]
+        else:
+            written, hyphenated = self.upper_words[joined], self.upper_hyphenated[hyphen_form]
+        if not written and not hyphenated:  # never begun this way: every way it is written counts
             written, hyphenated = self.words[joined], self.hyphenated[hyphen_form]
         if (written > hyphenated) or (not hyphenated and is_listed(joined)):
             return text[:-1] + nxt

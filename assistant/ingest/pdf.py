@@ -128,8 +128,9 @@ def _rows(chars: list[dict]) -> list[list[dict]]:
     return rows
 
 
-def _gutter(rows: list[list[dict]], width: float) -> tuple[float, float] | None:
-    """The empty band between two columns, when the page is set in two."""
+def _gutter(rows: list[list[dict]], width: float, strict: bool = False) -> tuple[float, float] | None:
+    """The empty band between two columns, when the page is set in two; ``strict``: no row may cross
+    it (a few rows only: a stray crossing row would be a tenth of many, but a quarter of four)."""
     if len(rows) < 4 or width <= 0:
         return None
     bins = int(width) + 1
@@ -152,7 +153,7 @@ def _gutter(rows: list[list[dict]], width: float) -> tuple[float, float] | None:
     for x in range(bins):
         running += diff[x]
         cover.append(running)
-    limit = max(1, len(rows) // 10)
+    limit = 0 if strict else max(1, len(rows) // 10)
     best: tuple[int, int] | None = None
     start = None
     lo, hi = int(width * 0.3), int(width * 0.7)
@@ -182,6 +183,22 @@ def _gutter(rows: list[list[dict]], width: float) -> tuple[float, float] | None:
     if left < 2 or right < 2:  # (a column may be short: the end of a chapter)
         return None
     return float(best[0]), float(best[1])
+
+
+def _prose(rows: list[list[dict]], gutter: tuple[float, float]) -> bool:
+    """Whether the rows on both sides of a gutter read as lines of text (a few words each), not as a
+    table's cells (a name, a number)."""
+    def words(chars: list[dict]) -> int:
+        chars = sorted(chars, key=lambda c: c["x0"])
+        return 1 + sum(1 for a, b in zip(chars, chars[1:]) if b["x0"] - a["x1"] > 0.2 * a["size"] or b.get("space"))
+
+    counts = []
+    for row in rows:
+        for side in ([c for c in row if c["x1"] <= gutter[0] + 1], [c for c in row if c["x0"] >= gutter[1] - 1]):
+            if side:
+                counts.append(words(side))
+    counts.sort()
+    return bool(counts) and counts[len(counts) // 2] >= 4
 
 
 def _line(chars: list[dict], page: int, layout: Parsing, column: int) -> Line | None:
@@ -299,7 +316,9 @@ def _spanning(keyed: list[tuple[tuple[int, int, float], Line]]) -> set[int]:
                 inside = [ln for ln in other if ln.top > a.bottom and ln.bottom < b.top]
                 above = [ln for ln in other if ln.bottom <= a.bottom + 0.5 * size]
                 below = [ln for ln in other if ln.top >= b.top - 0.5 * size]
-                if not (inside and above and below) or abs(above[-1].bottom - a.bottom) > 1.5 * size:
+                # both columns end near one height above it (CSS balances them, to a few lines: widows,
+                # orphans, paragraph gaps)
+                if not (inside and above and below) or abs(above[-1].bottom - a.bottom) > 4 * size:
                     continue
                 first, before = inside[0], above[-1]
                 # a part of its own: set off from the column above by a margin, in another style (not
@@ -326,8 +345,12 @@ def page_lines(chars: list[dict], page: int, width: float, height: float, layout
             first = across.index(True)
             last = len(across) - 1 - across[::-1].index(True)
             part = by_top[:first] if first >= len(by_top) - 1 - last else by_top[last + 1:]
-            if len(part) >= max(8, 0.3 * len(by_top)):
-                gutter = _gutter(part, width)
+            # (a few lines in two columns atop a page of endnotes: strictly, no line crossing)
+            if len(part) >= 4:
+                few = len(part) < max(8, 0.3 * len(by_top))
+                gutter = _gutter(part, width, strict=few)
+                if few and gutter is not None and not _prose(part, gutter):
+                    gutter = None  # a table's white columns, not a gutter
                 inside = {id(r) for r in part}
                 outside = {id(r) for r in by_top if id(r) not in inside}
     keyed: list[tuple[tuple[int, int, float], Line]] = []
@@ -389,6 +412,14 @@ def mark_position(lines: list[Line], height: float) -> None:
         ln.edge = 2
     for ln in by_height[:1] + by_height[-1:]:
         ln.edge = 1
+    # a line set close under (over) the one before (after) it in its column, in the same type, goes on
+    # with it: the last line of a note at a column's foot, not a running foot, whatever it says
+    for ln in [x for x in lines if x.edge]:
+        lower = ln.top >= height * 0.5
+        near = [x for x in lines if x is not ln and x.column == ln.column and abs(x.size - ln.size) <= 0.3
+                and 0 <= ((ln.top - x.bottom) if lower else (x.top - ln.bottom)) + 0.5 * ln.size < 0.9 * ln.size]
+        if near:
+            ln.edge = 0
     for ln in lines:
         ln.upper = ln.top < height * 0.6
 
@@ -463,17 +494,37 @@ def _edge_key(ln: Line, heading_size: float) -> str:
 
 def _furniture(pages: list[list[Line]], heading_size: float) -> set[tuple[str, int]]:
     """Running heads and feet: (text, height) of lines at a page's edge that stand at the same height
-    (within 4 points) on at least two pages (three in a long document)."""
+    (within 4 points) on at least two pages (three in a long document). Where the text's numbers were
+    blanked to compare, they must be the page's number (give or take a fixed offset: "Page 12") or
+    the same on every page ("Asylum Report 2024"): the ends of notes that differ in a number, such as
+    web addresses at the foot of a column, are not furniture."""
     seen: Counter[tuple[str, int]] = Counter()
-    for lines in pages:
-        seen.update({(_edge_key(ln, heading_size), round(ln.top / 4)) for ln in lines
-                     if ln.edge and not ln.lead and len(ln.text) < 150})  # (a raised number: a note)
+    numbers: dict[tuple[str, int], list[tuple[int, tuple[int, ...]]]] = {}
+    for page, lines in enumerate(pages, start=1):
+        keys = set()
+        for ln in lines:
+            if ln.edge and not ln.lead and len(ln.text) < 150:  # (a raised number: a note)
+                key = (_edge_key(ln, heading_size), round(ln.top / 4))
+                keys.add(key)
+                if not key[0].startswith("="):  # compared with its numbers blanked
+                    found = tuple(int(d) for d in re.findall(r"\d+", from_superscript(ln.text)))
+                    numbers.setdefault(key, []).append((ln.page or page, found))
+        seen.update(keys)
     need = 2 if len(pages) < 20 else 3
     out = set()
     for (text, band), n in seen.items():
         near = n + seen.get((text, band - 1), 0) + seen.get((text, band + 1), 0)
-        if near >= need and len(pages) >= 2:
-            out.add((text, band))
+        if near < need or len(pages) < 2:
+            continue
+        found = [x for b in (band - 1, band, band + 1) for x in numbers.get((text, b), [])]
+        if any(nums for _, nums in found):
+            same = len({nums for _, nums in found}) == 1
+            counted = [(page, nums) for page, nums in found if nums]
+            paged = any(len({nums[i] - page for page, nums in counted}) == 1  # "Page 3 of 10": the first
+                        for i in range(min(len(nums) for _, nums in counted)))
+            if not (same or paged):
+                continue
+        out.add((text, band))
     return out
 
 
@@ -485,6 +536,15 @@ def _note_head(ln: Line) -> tuple[str, str] | None:
     if m is None:
         return None
     return from_superscript(m.group(1)), ln.text[m.end():]
+
+
+def _small_left(lines: list[Line], small: float) -> dict[int, float]:
+    """Each column's leftmost start of a line in small type (the notes' edge) on a page."""
+    out: dict[int, float] = {}
+    for ln in lines:
+        if ln.size < small:
+            out[ln.column] = min(out.get(ln.column, ln.x0), ln.x0)
+    return out
 
 
 def _markers(text: str) -> list[str]:
@@ -530,6 +590,21 @@ class _Reader:
         heads = Counter(bool(ln.lead) for lines in pages for ln in lines
                         if ln.size < small and _note_head(ln) is not None)
         self.raised_numbers = heads[True] >= 3 and heads[True] >= 4 * heads[False]
+        # likewise where the notes' first lines start: where a note's number stands out from its text
+        # (in the margin, or the first line indented), a line that starts where the notes' other
+        # lines do is no note's first line, whatever number it starts with ("2020 discuss", a date
+        # wrapped there)
+        starts: dict[bool, Counter[int]] = {True: Counter(), False: Counter()}
+        for lines in pages:
+            edges = _small_left(lines, small)
+            for ln in lines:
+                if ln.size < small:
+                    starts[ln.lead != "" or _note_head(ln) is not None][round(ln.x0 - edges[ln.column])] += 1
+        self.note_start = self.line_start = None
+        if sum(starts[True].values()) >= 3 and sum(starts[False].values()) >= 3:
+            note_start, line_start = (starts[k].most_common(1)[0][0] for k in (True, False))
+            if abs(note_start - line_start) > 0.8 * small:
+                self.note_start, self.line_start = note_start, line_start
 
     def heading_style(self, ln: Line) -> tuple[float, bool] | None:
         """(size, bold) when the line looks like a heading: larger type than the body, or a short whole
@@ -543,6 +618,14 @@ class _Reader:
                 and not text.rstrip(SUPERSCRIPTS).endswith((".", ",", ";", ":")):
             return ln.size, True
         return None
+
+    def starts_note(self, ln: Line, left: float) -> bool:
+        """Whether a line starts where this document's notes start (see ``note_start``); ``left``: the
+        leftmost start of small type in its column on its page."""
+        if self.note_start is None:
+            return True
+        at = ln.x0 - left
+        return abs(at - self.note_start) < abs(at - self.line_start)
 
     def is_furniture(self, ln: Line) -> bool:
         if not ln.edge or ln.lead:
@@ -583,6 +666,7 @@ class _Reader:
         continued: list[str] = []
         stray = 0
         note_columns: set[int] = set()  # the columns whose notes area has begun
+        notes_left = _small_left(kept, small)
         left = {col: _mode([ln.x0 for ln in kept if ln.column == col]) for col in {ln.column for ln in kept}}
 
         def set_apart(i: int) -> bool:
@@ -615,7 +699,8 @@ class _Reader:
                 head = _note_head(ln)
                 # a raised number starts a note; a plain one ("9 October 2023" may wrap to a line's
                 # start) only as the next number, or as the page's first note when the text cites it
-                if head is not None and (ln.lead or not self.raised_numbers and (head[0] in cited if not notes else (
+                if head is not None and (ln.lead or not self.raised_numbers and self.starts_note(ln, notes_left[ln.column]) and (
+                        head[0] in cited if not notes else (
                         head[0] == str(int(notes[-1][0]) + 1)  # the next note
                         or (int(head[0]) < int(notes[-1][0]) and head[0] in here)))):  # numbering restarts
                     notes.append((head[0], [head[1]]))
@@ -746,6 +831,7 @@ class _Measure:
     spacing: float  # the usual gap between two lines of a paragraph, as a fraction of the type size
     extra: float  # a gap wider than spacing by this fraction of the type size: a new paragraph
     first_top: float = 0.0  # where the body's first line usually stands on a page (a column)
+    justified: bool = False  # set flush to both margins: any line that ends short ends a paragraph
 
 
 def _spacing(pages: list[_Page]) -> float:
@@ -758,10 +844,24 @@ def _spacing(pages: list[_Page]) -> float:
     return gaps.most_common(1)[0][0] if gaps else 0.3
 
 
-def _ends_short(ln: Line, margins: dict[tuple[int, int], tuple[float, float]]) -> bool:
-    """Whether a line stops well before its column's right margin (a paragraph's last line, mostly)."""
-    left, right = margins.get((ln.page, ln.column), (ln.x0, ln.x1))
+def _ends_short(ln: Line, measure: _Measure) -> bool:
+    """Whether a line stops well before its column's right margin (a paragraph's last line, mostly):
+    by an em in justified text (every other line reaches the margin), by more in ragged text."""
+    left, right = measure.margins.get((ln.page, ln.column), (ln.x0, ln.x1))
+    if measure.justified:
+        return ln.x1 < right - ln.size
     return ln.x1 < right - max(3 * ln.size, 0.12 * (right - left))
+
+
+def _justified(pages: list[_Page], margins: dict[tuple[int, int], tuple[float, float]]) -> bool:
+    """Whether the body is set justified: most of its lines end at their column's right margin."""
+    at = total = 0
+    for page in pages:
+        for ln in page.body:
+            if not ln.table and (ln.page, ln.column) in margins:
+                total += 1
+                at += abs(ln.x1 - margins[(ln.page, ln.column)][1]) <= max(1.0, 0.1 * ln.size)
+    return total >= 10 and at >= 0.6 * total
 
 
 def _new_paragraph(prev: Line | None, ln: Line, prev_text: str, measure: _Measure) -> bool:
@@ -790,7 +890,7 @@ def _new_paragraph(prev: Line | None, ln: Line, prev_text: str, measure: _Measur
             return indent
         # paragraphs set apart by gaps: the break shows nothing; a paragraph's last line is most often
         # short, so one that ends a sentence near the margin most likely goes on overleaf
-        return _ends_short(prev, margins)
+        return _ends_short(prev, measure)
     if abs(prev.size - ln.size) > 0.6:
         return True
     gap = ln.top - prev.bottom
@@ -801,7 +901,7 @@ def _new_paragraph(prev: Line | None, ln: Line, prev_text: str, measure: _Measur
     if _ends_sentence(prev_text):
         pleft = margins.get((prev.page, prev.column), (prev.x0, prev.x1))[0]
         centred = prev.x0 - pleft > 2 * prev.size and ln.x0 - left > 2 * ln.size  # a caption's lines
-        if _ends_short(prev, margins) and not centred:
+        if _ends_short(prev, measure) and not centred:
             return True  # the line before ended short, at a sentence end
     return False
 
@@ -894,6 +994,7 @@ def lines_to_markdown(pages: list[list[Line]], layout: Parsing, reading: PdfRead
     margins = _margins(split)
     tops = sorted(page.body[0].top for page in split if page.body)
     measure = _Measure(margins=margins, indents=_uses_indents(split, margins), spacing=_spacing(split),
+                       justified=_justified(split, margins),
                        extra=layout.pdf_paragraph_gap, first_top=tops[len(tops) // 2] if tops else 0.0)
     writer = _Writer(joiner)
     last_note: list[str] | None = None

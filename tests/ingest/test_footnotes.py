@@ -123,3 +123,20 @@ def test_take_placeholders_gives_clean_text_without_page_marks():
     text, cited = take_placeholders(marked)
     assert text == "The centre opened. It closed in May. Again." and cited == [1, 0]
     assert not has_marks(text)
+
+
+def test_numbering_restarting_within_one_page_of_notes():
+    """Two chapters on one page, each numbering its notes from 1: the notes at the page's foot read
+    1, 2, 1. Each marker takes a note of its number not yet cited, in order, so the second chapter's
+    marker 1 gets the second note 1, not the first again."""
+    text = ("# Report\n\n## First chapter\n\nThe ministry opened two centres.¹ The agency trained staff.²\n\n"
+            "## Second chapter\n\nThe council adopted a plan.¹\n\n"
+            "¹ Ministry, Annual report 2021.\n\n² Agency, Training review 2022.\n\n¹ Council, Plan 2023.\n")
+    doc = parse_text(text, "md")
+    assert [n.number for n in doc.notes] == ["1", "2", "1"]
+    cited = {}
+    for block in doc.blocks:
+        clean, notes = take_placeholders(block.text)
+        cited[clean] = [doc.notes[i].text.split(",")[0] for i in notes]
+    assert cited["The ministry opened two centres. The agency trained staff."] == ["Ministry", "Agency"]
+    assert cited["The council adopted a plan."] == ["Council"], cited

@@ -81,3 +81,14 @@ def test_a_british_spelling_counts_as_a_listed_word():
     assert fresh.join("a prog-", "ramme for 2022") == "a programme for 2022"
     assert fresh.join("a well-", "zorbled idea") == "a well-zorbled idea"
     assert is_listed("organisation") and is_listed("labour") and not is_listed("organisationz")
+
+
+def test_a_name_keeps_its_own_spelling():
+    """The text writes the common word unbroken, a name cited in the notes writes it hyphenated: a
+    split in the name keeps the name's hyphen, a split in the text joins."""
+    doc = Dehyphenator(["close cooperation with cities", "in cooperation with regions",
+                        "Organisation for Economic Co-operation and Development (2021).",
+                        "Organisation for Economic Co-operation and Development (2023)."])
+    assert doc.join("Organisation for Economic Co-", "operation and Development") == \
+        "Organisation for Economic Co-operation and Development"
+    assert doc.join("in close co-", "operation with") == "in close cooperation with"
