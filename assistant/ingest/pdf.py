@@ -185,6 +185,21 @@ def _gutter(rows: list[list[dict]], width: float, strict: bool = False) -> tuple
     return float(best[0]), float(best[1])
 
 
+def _crosses(row: list[dict], mid: float) -> bool:
+    """Whether a row runs across the page's middle: a character over it, or the characters nearest it
+    on either side closer than a character's width."""
+    left = None
+    right = None
+    for c in row:
+        if c["x0"] < mid < c["x1"]:
+            return True
+        if c["x1"] < mid and (left is None or c["x1"] > left["x1"]):
+            left = c
+        elif c["x0"] > mid and (right is None or c["x0"] < right):
+            right = c["x0"]
+    return left is not None and right is not None and right - left["x1"] < left["size"]
+
+
 def _prose(rows: list[list[dict]], gutter: tuple[float, float]) -> bool:
     """Whether the rows on both sides of a gutter read as lines of text (a few words each), not as a
     table's cells (a name, a number)."""
@@ -339,8 +354,7 @@ def page_lines(chars: list[dict], page: int, width: float, height: float, layout
     outside: set[int] = set()  # rows of a full-width part of a page set in two columns elsewhere
     if gutter is None:  # two columns above (or below) a full-width part: the gutter of the rest
         by_top = sorted(rows, key=lambda r: min(c["top"] for c in r))
-        across = [any(c["x0"] < width * 0.5 < c["x1"] or (c["x1"] < width * 0.5 and any(
-            d["x0"] > width * 0.5 and d["x0"] - c["x1"] < c["size"] for d in r)) for c in r) for r in by_top]
+        across = [_crosses(r, width * 0.5) for r in by_top]
         if any(across):
             first = across.index(True)
             last = len(across) - 1 - across[::-1].index(True)
