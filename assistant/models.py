@@ -356,3 +356,7 @@ class Answer(BaseModel):
     answer: str
     passages: list[PassageHit]
     index_version: str | None = None  # the index version that answered (added after the first release)
+    # answered; partial: some asked country or year has nothing in the index (``missing`` says which);
+    # none: abstained (added with the abstention model; ``abstained`` stays, true exactly when none)
+    status: str = "answered"
+    missing: list[str] = Field(default_factory=list)

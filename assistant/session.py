@@ -163,11 +163,12 @@ class Assistant:
     def retrieve(self, question: str, history: list[str] | None = None, k: int | None = None,
                  mode: str | None = None, weights: FusionWeights | None = None, countries: list[str] | None = None,
                  years: list[int] | None = None, reports: list[str] | None = None,
-                 index: IndexData | None = None) -> tuple[Query, Ranking]:
+                 index: IndexData | None = None, ranker: Path | None = None) -> tuple[Query, Ranking]:
         """Understand the question and rank passages: everything but the answer text.
 
         ``countries`` and ``years`` replace what was understood (the chips a user removed or changed);
-        ``reports`` limits the search to those reports.
+        ``reports`` limits the search to those reports; ``ranker``: the learned mode's model file in place
+        of the setting's (the evaluation's cross-validation ranks each question with its fold's).
 
         What a caller sends is checked and normalised first, the same for the CLI and the web API: the
         question and the history items are text (``normalize_text``), ``k`` is from 1 to MAX_K;
@@ -184,7 +185,8 @@ class Assistant:
         weights = weights or FusionWeights(dense=self.settings.retrieval.fusion_dense_weight,
                                            bm25=self.settings.retrieval.fusion_bm25_weight, k=self.settings.retrieval.fusion_k)
         ranking = rank(index, query, vector, k=k, candidates=self.settings.retrieval.candidates,
-                       mode=mode or self.settings.retrieval.mode, weights=weights, sources=set(reports) if reports else None)
+                       mode=mode or self.settings.retrieval.mode, weights=weights, sources=set(reports) if reports else None,
+                       ranker=ranker or self.settings.retrieval.ranker)
         return query, ranking
 
     def abstains(self, ranking: Ranking) -> bool:
@@ -193,10 +195,10 @@ class Assistant:
 
     def ask(self, question: str, history: list[str] | None = None, k: int | None = None,
             mode: str | None = None, countries: list[str] | None = None, years: list[int] | None = None,
-            reports: list[str] | None = None) -> Answer:
+            reports: list[str] | None = None, ranker: Path | None = None) -> Answer:
         index = self.index
         query, ranking = self.retrieve(question, history, k, mode, countries=countries, years=years, reports=reports,
-                                       index=index)
+                                       index=index, ranker=ranker)
         abstained = self.abstains(ranking)
         passages = []
         for i, hit in enumerate(ranking.hits, start=1):
@@ -209,6 +211,6 @@ class Assistant:
             ))
         return Answer(query=query.text, resolved_query=query.resolved,
                       filters=Filters(countries=query.countries, years=query.years, topic=query.topic),
-                      abstained=abstained,
+                      abstained=abstained, status=signals.status(ranking, abstained), missing=list(ranking.missing),
                       answer=compose(query, ranking, abstained, self.settings.answer.answer_sentences), passages=passages, index_version=index.version)
 

@@ -122,8 +122,11 @@ class Retrieval(_Stage):
                    "the web API's `k`; anything else is refused with the same message in all three).")
     candidates: int = Field(100, ge=1, le=10000, description="Dense and BM25 hits considered before re-ranking (more "
                             "when the question names a country or year).")
-    mode: str = Field("hybrid+meta", pattern=r"^(bm25|dense|hybrid|hybrid\+meta)$", description="`bm25`, `dense`, "
-                      "`hybrid` (rank fusion), `hybrid+meta` (fusion, then who/when matches first).")
+    mode: str = Field("learned", pattern=r"^(bm25|dense|hybrid|hybrid\+meta|learned)$", description="`bm25`, "
+                      "`dense`, `hybrid` (rank fusion), `hybrid+meta` (fusion, then who/when matches first), "
+                      "`learned` (both searches' candidates ordered by a model of their evidence, see `ranker`).")
+    ranker: Path | None = Field(None, description="The learned ranker's model file (JSON, from `assistant eval "
+                                "--train-ranker FILE`); unset: the one bundled with the package.")
     # Fusion weights and the abstention threshold come from `assistant eval --calibrate` on eval/gold.jsonl.
     fusion_dense_weight: float = Field(0.5, ge=0, le=10, description="Weight of the dense list in reciprocal rank "
                                        "fusion (calibrated).")

@@ -94,7 +94,7 @@ def vector(index: IndexData, weights: dict[str, float]) -> np.ndarray:
 def hit(p: Passage, score: float = 0.5, country: bool = True, year: bool = True, own_year: bool = False,
         period: bool = False, prominent: bool = False) -> Hit:
     return Hit(passage=p, score=score, country_match=country, year_match=year, own_year_match=own_year,
-               period_match=period, prominent=prominent)
+               period_match=period, prominent=prominent, row=PASSAGES.index(p) if p in PASSAGES else -1)
 
 
 def by_id(chunk_id: str) -> Passage:

@@ -147,3 +147,17 @@ def test_the_projects_gold_format_is_read_as_before(tmp_path: Path):
     dev = _write(tmp_path / "dev.jsonl", [{"id": "d1", "kind": "topic", "turns": ["?"], "relevant": [], "file": None}])
     with pytest.raises(UserError, match="needs the index"):
         load_gold(dev)
+
+
+@pytest.mark.slow
+def test_the_learned_default_meets_the_targets_in_and_out_of_sample(settings: Settings):
+    """The default mode (learned) on the five reports, and the same ranker out of sample: each
+    question ranked by a model trained without its report's questions."""
+    from assistant.evaluation import OUT_OF_SAMPLE
+
+    report = evaluate(settings, GOLD, modes=("hybrid+meta", "learned"), cross_validate=5)
+    assert report.best_mode == "learned"
+    assert meets_targets(report.modes["learned"].overall) == [], failures(report, "learned")
+    outside = report.modes[OUT_OF_SAMPLE].overall
+    assert meets_targets(outside) == [], failures(report, OUT_OF_SAMPLE)
+    assert outside["n"] == report.modes["learned"].overall["n"]

@@ -413,12 +413,18 @@ def _print_quality(quality: Any) -> None:
               help="Gold questions (JSON lines).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("eval/reports"), show_default=True,
               help="Folder for the JSON and Markdown reports.")
-@click.option("--mode", "modes", multiple=True, type=click.Choice(["bm25", "dense", "hybrid", "hybrid+meta"]),
-              help="Only these retrieval modes (repeatable; default all four).")
+@click.option("--mode", "modes", multiple=True, type=click.Choice(["bm25", "dense", "hybrid", "hybrid+meta", "learned"]),
+              help="Only these retrieval modes (repeatable; default all five).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 @click.option("--calibrate", is_flag=True,
               help="Choose the fusion weights and the abstention threshold on the gold set and print them.")
-def eval_cmd(base: dict, gold: Path, out: Path, modes: tuple[str, ...], as_json: bool, calibrate: bool) -> None:
+@click.option("--cross-validate", "folds", type=click.IntRange(0, 50), default=5, show_default=True,
+              help="Also rank with the learned model out of sample: k folds grouped by report (0: skip).")
+@click.option("--train-ranker", "train", type=click.Path(path_type=Path),
+              help="Train the learned ranker on the gold set, save it to this file and print its figures "
+                   "(use it with ASSISTANT_RANKER or retrieval.ranker).")
+def eval_cmd(base: dict, gold: Path, out: Path, modes: tuple[str, ...], as_json: bool, calibrate: bool,
+             folds: int, train: Path | None) -> None:
     """Run the gold questions through every retrieval mode and report the metrics.
 
     \b
@@ -426,6 +432,7 @@ def eval_cmd(base: dict, gold: Path, out: Path, modes: tuple[str, ...], as_json:
       assistant eval
       assistant eval --mode hybrid+meta --gold eval/gold.jsonl
       assistant eval --calibrate      fusion weights and abstention threshold from the gold set
+      assistant eval --train-ranker my-ranker.json
     """
     from assistant import api
     from assistant.api import markdown
@@ -433,8 +440,11 @@ def eval_cmd(base: dict, gold: Path, out: Path, modes: tuple[str, ...], as_json:
     if calibrate:
         click.echo(json.dumps(api.calibrate(_settings(**base), gold), indent=1))
         return
+    if train is not None:
+        click.echo(json.dumps(api.train_ranker(_settings(**base), [gold], train, max(2, folds)), indent=1))
+        return
 
-    report = api.evaluate(_settings(**base), gold, modes or None)
+    report = api.evaluate(_settings(**base), gold, modes or None, cross_validate=folds)
     json_path, md_path = api.write_report(report, out)
     if as_json:
         click.echo(report.as_json())

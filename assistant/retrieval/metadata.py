@@ -36,16 +36,17 @@ class Matches:
 
 def applies(mode: str, query: Query) -> bool:
     """The metadata stage re-ranks in mode hybrid+meta when the question names a country or a year."""
-    return mode == "hybrid+meta" and bool(query.countries or query.years)
+    return mode == "hybrid+meta" and bool(query.constraint_countries or query.years)
 
 
 def matches(metadata: MetadataIndex, query: Query, n: int) -> Matches:
     """The question's country and year masks over the n passages."""
     own = metadata.own_years(query.years) if query.years else np.zeros(n, dtype=bool)
     period = metadata.period(query.years) if query.years else np.zeros(n, dtype=bool)
-    return Matches(country=metadata.countries(query.countries) if query.countries else np.ones(n, dtype=bool),
+    asked = query.constraint_countries  # places: an origin ("refugees from Ukraine") is no constraint
+    return Matches(country=metadata.countries(asked) if asked else np.ones(n, dtype=bool),
                    year=(own | period) if query.years else np.ones(n, dtype=bool), own_year=own, period=period,
-                   lead=metadata.lead(query.countries) if query.countries else np.zeros(n, dtype=bool))
+                   lead=metadata.lead(asked) if asked else np.zeros(n, dtype=bool))
 
 
 def expand(index: IndexData, query: Query, query_vector: np.ndarray, order: list[int], found: Matches,
@@ -54,7 +55,7 @@ def expand(index: IndexData, query: Query, query_vector: np.ndarray, order: list
     country; or year alone), even outside both candidate lists: dense search restricted to them by an
     ID selector, and BM25 scores masked to them; ``mask`` limits them to some reports."""
     order, listed = list(order), set(order)
-    for wanted in ([found.country & found.year, found.country] if query.countries else [found.year]):
+    for wanted in ([found.country & found.year, found.country] if query.constraint_countries else [found.year]):
         if mask is not None:
             wanted = wanted & mask
         extra = [r for r, _ in dense_candidates(index, query_vector, depth, wanted)]
@@ -70,7 +71,7 @@ def hits(passages: list[Passage], order: list[int], cosine: dict[int, float], fo
     """A hit for each row of the order: its passage, its cosine score and its matches."""
     return [Hit(passage=passages[r], score=cosine[r], country_match=bool(found.country[r]),
                 year_match=bool(found.year[r]), own_year_match=bool(found.own_year[r]),
-                period_match=bool(found.period[r]), prominent=bool(found.lead[r])) for r in order]
+                period_match=bool(found.period[r]), prominent=bool(found.lead[r]), row=r) for r in order]
 
 
 def who_before_when(hits: list[Hit]) -> list[Hit]:

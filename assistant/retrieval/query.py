@@ -7,15 +7,30 @@ the newest report's publication year). A follow-up ("And in 2017?", "What about 
 handbook was drafted under it?") keeps what it leaves out: the earlier question is rewritten with
 the new countries or years, or, for a question that points back ("it", "they"), searched together
 with the earlier one.
+
+Places and origins: a country can be named as a place ("in Poland", "What did Bulgaria do?", "the
+Italian government") or as where people come from ("refugees from Ukraine", "Syrian refugees",
+"Ukrainians", "people fleeing the war in Ukraine", "Afghan nationals", "nationals of Eritrea", "of
+Somali origin", "Syrian-born", "returns to Iraq"). ``Query.places`` and ``Query.origins`` keep them
+apart; ``Query.constraint_countries`` is what a passage must be about: the places, and nothing when
+every country is named as an origin ("Where did people fleeing Ukraine go?" is not about Ukraine the
+place). ``Query.countries`` still lists every country named (the ``filters.countries`` contract).
+
+Groups of countries (``geo.REGIONS``: "the Nordic countries", "Baltic states", "Benelux", "Western
+Balkans", ...) expand to their members when named as a set ("in the Nordic countries", "Which Baltic
+states ..."), not as a modifier ("Benelux cooperation"); the groups of (nearly) all the countries the
+reports cover ("Member States", "the EU", "EU+", "Schengen area") are recorded in ``Query.regions``
+but never constrain, and "EU asylum law" names no group at all.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import pairwise
 
-from assistant.geo import YEAR, countries_in, country_name, gazetteer
+from assistant.geo import REGIONS, YEAR, Region, country_name, demonym, gazetteer, mentions, region_mentions
 from assistant.geo import prepare as geo_prepare
 
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|and what about|same for|also|now)\b", re.IGNORECASE)
@@ -32,17 +47,30 @@ _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
 _EARLIEST = 1990
 _FILLER = re.compile(r"\b(what|which|who|whom|how|when|where|why|did|does|do|is|are|was|were|has|have|had|the|a|an|"
                      r"in|on|of|for|to|and|about|during|since|between|from|until|before|after|last|this|year|"
-                     r"years)\b", re.IGNORECASE)
+                     r"years|done|happen|happens|happened|say|says|said|tell|describe|mention|mentioned)\b",
+                     re.IGNORECASE)  # (question words and the verbs of a question that asks nothing in particular)
 
 
 @dataclass(frozen=True)
 class Query:
     text: str  # the question as asked
     resolved: str  # the question actually searched (follow-ups rewritten)
-    countries: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)  # every country named, as a place or an origin
     years: list[int] = field(default_factory=list)
     topic: str = ""  # what is left once who and when are taken out
-    places: list[str] = field(default_factory=list)  # countries named as places, not by a demonym
+    places: list[str] = field(default_factory=list)  # countries named as places (a group's members too)
+    origins: list[str] = field(default_factory=list)  # countries named as where people come from
+    regions: list[str] = field(default_factory=list)  # groups of countries named ("Nordic countries")
+
+    @property
+    def constraint_countries(self) -> list[str]:
+        """The countries a passage must be about: those named as places ("refugees from Ukraine in
+        Poland" -> Poland); none when every country named is an origin ("Where did people fleeing
+        Ukraine go?": not about Ukraine the place). A Query built with ``countries`` alone (no places,
+        no origins) constrains on them all."""
+        if self.places:
+            return list(self.places)
+        return [c for c in self.countries if c not in self.origins]
 
 
 def years_asked(question: str, newest: int | None) -> list[int]:
@@ -81,7 +109,144 @@ def _country_pattern() -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in spellings) + r")(?!\w)", re.IGNORECASE)
 
 
+# Who is named as where people come from. Cues before a name: "from", "fleeing", "nationals of", "born
+# in", "the war in", "returns to" (the return is to a country of origin).
+_ORIGIN_BEFORE = re.compile(
+    r"\b(?:(?P<from>from)|flee|flees|fleeing|fled|escaping|escaped|leaving|left|"
+    r"(?:nationals|citizens|natives)\s+of|born\s+in|"
+    r"(?:war|conflict|invasion|fighting|persecution|aggression|hostilities)\s+(?:in|of|on|against)|"
+    r"(?:returns?|returned|returning|deported|deportations?|removals?|removed|repatriated|repatriation|"
+    r"sent\s+back|send\s+back)\s+to)\s+(?:the\s+)?$", re.IGNORECASE)
+# "from" a place, not an origin: what comes from a country ("examples from Italy", "learn from Denmark",
+# "relocation from Greece").
+_FROM_PLACE = re.compile(
+    r"\b(?:apart|aside|away|different|differs?|differed|learn\w*|lessons?|examples?|practices?|evidence|data|"
+    r"reports?|experiences?|projects?|cases?|stud(?:y|ies)|findings?|insights?|fund\w*|initiatives?|statistics|"
+    r"figures|information|sources?|experts?|officials?|delegations?|authorities|ministers?|ministry|governments?|"
+    r"partners?|relocat\w*|transfer\w*|movements?|support|aid|assistance|money|grants?|judgments?|rulings?|"
+    r"returns?|returned|deport\w*|removals?|removed|expel\w*|expulsions?)\s+from\s+(?:the\s+)?$"
+    # "returns to Afghanistan from Germany": what people are returned from is a place
+    r"|\b(?:return|deport|remov|expel|expuls)\w*\b[^.?!]*\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
+_PLACE_BEFORE = re.compile(r"\b(?:in|into|to|at|within|across|throughout|inside|outside|among|amongst|towards?|"
+                           r"via|through|by|of)\s+(?:the\s+)?$", re.IGNORECASE)
+# People nouns: after a demonym ("Syrian refugees", "Afghan nationals") the country is their origin.
+_PEOPLE = (r"refugees?|asylum[\s-]+seekers?|applicants?|applications|claimants?|nationals?|citizens?|migrants?|"
+           r"immigrants?|emigrants?|people|persons|children|minors|youths?|women|men|girls|boys|famil(?:y|ies)|"
+           r"students?|workers?|communit(?:y|ies)|diasporas?|arrivals?|returnees?|beneficiaries|evacuees|"
+           r"displaced|idps|populations?|newcomers|residents?|origin|descent|background|nationality")
+# After a country's name only the unambiguous ones ("Ukraine refugees", not "Italy arrivals").
+_PEOPLE_AFTER_NAME = (r"refugees?|asylum[\s-]+seekers?|nationals?|citizens?|diasporas?|evacuees|displaced|origin|"
+                      r"descent|nationality")
+# Up to two words between the demonym and the people noun: adjectives ("unaccompanied minors",
+# "temporary protection beneficiaries").
+_MODIFIER = (r"(?:[a-z]+(?:ed|al|ary|ous|ble|ive|ic|ful|less)|young|old|elderly|adult|female|male|asylum|temporary|"
+             r"protection|child|skilled|highly|low|new|recent|former|undocumented|irregular|stateless|minor)")
+_ORIGIN_AFTER_DEMONYM = re.compile(rf"^(?:-?born\b|\s+(?:{_MODIFIER}\s+){{0,2}}(?:{_PEOPLE})\b)", re.IGNORECASE)
+_ORIGIN_AFTER_NAME = re.compile(rf"^(?:-?\s?born\b|\s+(?:{_PEOPLE_AFTER_NAME})\b)", re.IGNORECASE)
+_COORDINATED = re.compile(r"^\s*(?:,\s*(?:and|or)?|and|or|&|/)\s*(?:the\s+)?$", re.IGNORECASE)
+# Words after a bare group name ("the EU", "Benelux") that leave it a noun; any other lower-case word
+# makes it a modifier ("EU asylum law", "Benelux cooperation").
+_NOT_MODIFIED = frozenset({"and", "or", "but", "nor", "in", "on", "at", "to", "into", "for", "of", "with",
+    "without", "since", "during", "between", "from", "by", "as", "than", "that", "which", "who", "whose",
+    "where", "when", "while", "if", "whether", "is", "are", "was", "were", "be", "been", "being", "have",
+    "has", "had", "do", "did", "does", "can", "could", "should", "would", "will", "shall", "may", "might",
+    "must", "not", "also", "still", "now", "then", "so", "versus", "vs", "compared", "together", "alone",
+    "only", "themselves", "itself", "each", "both", "all", "overall", "before", "after", "until", "under",
+    "over", "about", "against", "regarding", "concerning", "including", "except", "like", "up"})
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A country or group named in a question, and how: as a place or an origin; ``cued`` when the words
+    around it say which (an uncued name in a follow-up fragment takes the earlier question's role)."""
+
+    start: int
+    end: int
+    codes: tuple[str, ...]
+    role: str  # "place" or "origin"
+    cued: bool
+    region: Region | None = None
+    demonym: bool = False
+    plural: bool = False
+
+
+def _own_role(text: str, start: int, end: int, is_demonym: bool, plural: bool) -> tuple[str | None, str]:
+    """The role the words around a name give it (None when they give none), and where the cue is
+    ("before", "after" or "self")."""
+    before, after = text[:start], text[end:]
+    cue = _ORIGIN_BEFORE.search(before)
+    if cue and not (cue.group("from") and _FROM_PLACE.search(before)):
+        return "origin", "before"
+    if (_ORIGIN_AFTER_DEMONYM if is_demonym else _ORIGIN_AFTER_NAME).match(after):
+        return "origin", "after"
+    if cue or _PLACE_BEFORE.search(before):
+        return "place", "before"
+    if plural:  # "Ukrainians", "Afghans": a people
+        return "origin", "self"
+    return None, ""
+
+
+def _modifies(after: str) -> bool:
+    """A bare group name followed by a noun it modifies ("EU asylum law", "the EU's", "Benelux court")."""
+    if re.match(r"^['’]s\b", after):
+        return True
+    m = re.match(r"^[\s-]+([a-z][a-z-]*)\b", after, re.IGNORECASE)
+    word = m.group(1).lower() if m else ""
+    return bool(word) and word not in _NOT_MODIFIED and not word.endswith("ed")
+
+
+def _read(text: str) -> list[_Named]:
+    """The countries and groups a question names, each as a place or an origin, in order."""
+    named: list[_Named] = []
+    cues: list[str] = []  # where each one's cue is: "before", "after", "self" or "" (none)
+    for r in region_mentions(text):
+        role, where = _own_role(text, r.start, r.end, True, False)
+        if r.bare and role is None and _modifies(text[r.end:]):
+            continue  # "EU asylum law": no group of countries is asked about
+        named.append(_Named(r.start, r.end, r.region.codes, role or "place", role is not None, region=r.region))
+        cues.append(where)
+    taken = [(g.start, g.end) for g in named]
+    for m in mentions(text, ignore_case=True):
+        if any(a <= m.start < b for a, b in taken):
+            continue
+        role, where = _own_role(text, m.start, m.end, m.demonym, m.plural)
+        named.append(_Named(m.start, m.end, (m.code,), role or "place", role is not None, demonym=m.demonym,
+                            plural=m.plural))
+        cues.append(where)
+    order = sorted(range(len(named)), key=lambda i: named[i].start)
+    named, cues = [named[i] for i in order], [cues[i] for i in order]
+    # "refugees from Syria and Iraq": Iraq shares Syria's cue; "Syrian and Afghan refugees": Syrian
+    # shares Afghan's.
+    for i in range(1, len(named)):
+        gap = text[named[i - 1].end:named[i].start]
+        if not named[i].cued and cues[i - 1] == "before" and _COORDINATED.match(gap):
+            named[i] = replace(named[i], role=named[i - 1].role, cued=True)
+            cues[i] = "before"
+    for i in range(len(named) - 2, -1, -1):
+        gap = text[named[i].end:named[i + 1].start]
+        if not named[i].cued and cues[i + 1] == "after" and _COORDINATED.match(gap):
+            named[i] = replace(named[i], role=named[i + 1].role, cued=True)
+            cues[i] = "after"
+    return named
+
+
+def _unique(codes) -> list[str]:
+    return list(dict.fromkeys(codes))
+
+
+def _who(named: list[_Named]) -> dict[str, list[str]]:
+    """Query's countries, places, origins and regions from what a question names."""
+    def codes(items):
+        return _unique(c for n in items if not (n.region and n.region.broad) for c in n.codes)
+
+    return {"countries": codes(named), "places": codes(n for n in named if n.role == "place"),
+            "origins": codes(n for n in named if n.role == "origin"),
+            "regions": _unique(n.region.label for n in named if n.region)}
+
+
 def topic_of(question: str) -> str:
+    for n in sorted((n for n in _read(question) if n.region), key=lambda n: -n.start):
+        question = question[:n.start] + " " + question[n.end:]
     text = _country_pattern().sub(" ", question)
     text = _YEAR.sub(" ", text)
     text = _FILLER.sub(" ", text)
@@ -97,18 +262,55 @@ def _is_follow_up(question: str, countries: list[str], years: list[int]) -> bool
     return not countries and bool(_PRONOUN.search(question))
 
 
-def _replace_countries(text: str, new: list[str]) -> str:
-    names = " and ".join(country_name(c) for c in new)
-    done = False
+def _surface(new: _Named, fragment: str, old: _Named) -> str:
+    """How a name from a follow-up is written into the earlier question in place of ``old``: a group
+    as the follow-up wrote it, a country by its name, or by its demonym where the earlier question used
+    one ("Syrian refugees" -> "Afghan refugees")."""
+    if new.region:
+        return fragment[new.start:new.end]
+    code = new.codes[0]
+    if old.demonym and not old.region:
+        own = demonym(code, plural=old.plural)
+        if own:
+            return own
+        if old.plural:
+            return f"people from {country_name(code)}"
+    return country_name(code)
 
-    def repl(m: re.Match[str]) -> str:
-        nonlocal done
-        if done:
-            return ""
-        done = True
-        return names
 
-    return re.sub(r"\s{2,}", " ", _country_pattern().sub(repl, text))
+def _rewrite(resolved: str, fragment: str, new: list[_Named]) -> str:
+    """The earlier question with a follow-up's countries and groups in it: each replaces those of the
+    same role ("And from Syria?" the origins, "What about Ireland?" the places), or is added when the
+    earlier question named none. A name the follow-up gives no role to ("What about Syria?" after
+    "Where did people fleeing Ukraine go?") takes the role of the earlier question's names when they
+    were all origins."""
+    earlier = _read(resolved)
+    origins_only = bool(earlier) and all(n.role == "origin" for n in earlier)
+    new = [n if n.cued or not origins_only else replace(n, role="origin") for n in new]
+    edits: list[tuple[int, int, str]] = []
+    added: dict[str, list[_Named]] = {}
+    for role in ("place", "origin"):
+        mine = [n for n in new if n.role == role]
+        old = [n for n in earlier if n.role == role]
+        if not mine:
+            continue
+        if not old:
+            added[role] = mine
+            continue
+        edits.append((old[0].start, old[0].end, " and ".join(_surface(n, fragment, old[0]) for n in mine)))
+        for before, n in pairwise(old):
+            gap = resolved[before.end:n.start]
+            start = n.start - len(gap) if _COORDINATED.match(gap) else n.start
+            edits.append((max(start, before.end), n.end, ""))
+    for start, end, text in sorted(edits, reverse=True):
+        resolved = resolved[:start] + text + resolved[end:]
+    resolved = re.sub(r"\s{2,}", " ", resolved)
+    if "place" in added:
+        resolved = f"{resolved} in {' and '.join(_surface(n, fragment, n) for n in added['place'])}"
+    if "origin" in added:
+        names = " and ".join(_surface(n, fragment, n) for n in added["origin"])
+        resolved = f"{resolved.rstrip('?.! ')} for people from {names}?"
+    return resolved
 
 
 def _year_text(years: list[int]) -> str:
@@ -130,52 +332,78 @@ def prepare() -> None:
 
 
 def understand(question: str, history: list[str] | None = None, newest: int | None = None) -> Query:
-    """The question's countries, years and topic, with a follow-up resolved against the earlier turns."""
+    """The question's countries (as places and as origins), groups of countries, years and topic, with a
+    follow-up resolved against the earlier turns."""
     question = re.sub(r"\s+", " ", question).strip()
-    countries = countries_in(question, ignore_case=True)
-    places = countries_in(question, ignore_case=True, places_only=True)
+    named = _read(question)
     years = years_asked(question, newest)
     previous: Query | None = None
     for earlier in history or []:
         previous = understand(earlier, [previous.resolved] if previous else None, newest)
-    if previous is None or not _is_follow_up(question, countries, years):
-        return Query(text=question, resolved=question, countries=countries, years=years, topic=topic_of(question),
-                     places=places)
+    who_named = [n.region.label if n.region else n.codes[0] for n in named]
+    if previous is None or not _is_follow_up(question, who_named, years):
+        return Query(text=question, resolved=question, years=years, topic=topic_of(question), **_who(named))
     resolved = previous.resolved
-    if countries:
-        resolved = _replace_countries(resolved, countries) if previous.countries else \
-            f"{resolved} in {' and '.join(country_name(c) for c in countries)}"
+    if named:
+        resolved = _rewrite(resolved, question, named)
     if years:
         resolved = _replace_years(resolved, years) if previous.years else f"{resolved} in {_year_text(years)}"
-    if not countries and not years:
+    if not named and not years:
         resolved = f"{previous.resolved} {question}"
-    return Query(text=question, resolved=resolved, countries=countries or previous.countries,
-                 years=years or previous.years, topic=topic_of(resolved),
-                 places=places if countries else previous.places)
+    who = _who(_read(resolved)) if named else {"countries": previous.countries, "places": previous.places,
+                                                "origins": previous.origins, "regions": previous.regions}
+    return Query(text=question, resolved=resolved, years=years or previous.years, topic=topic_of(resolved), **who)
 
 
 def _strip(text: str, pattern: re.Pattern[str]) -> str:
     text = re.sub(r"\b(in|during|since|from|for|of|between|after|before)\s+" + pattern.pattern, " ", text,
                   flags=re.IGNORECASE)
     text = pattern.sub(" ", text)
+    return _tidy(text)
+
+
+def _tidy(text: str) -> str:
     return re.sub(r"\s+([?.!,])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
+
+
+def _strip_named(text: str, gone: list[_Named]) -> str:
+    """The text without these names, each with the preposition before it ("in Bulgaria", "from Syria")."""
+    for n in sorted(gone, key=lambda n: -n.start):
+        m = re.search(r"\b(?:in|during|since|from|for|of|between|after|before|fleeing)\s+(?:the\s+)?$", text[:n.start],
+                      re.IGNORECASE)
+        text = text[:m.start() if m else n.start] + " " + text[n.end:]
+    return _tidy(text)
 
 
 def with_filters(query: Query, countries: list[str] | None = None, years: list[int] | None = None) -> Query:
     """The query with the user's own choice of countries and years (chips removed or changed): the
-    searched text drops what was removed and names what was added."""
+    searched text drops what was removed and names what was added.
+
+    Chosen countries are places: a country kept keeps its role (an origin stays an origin, and so does
+    not constrain), one the user added is a place, one removed is neither. A group stays in ``regions``
+    while all its members are kept (a group of all the Member States, which never constrains, always)."""
     text = query.resolved
-    new_countries = query.countries if countries is None else list(countries)
+    new_countries = query.countries if countries is None else _unique(countries)
     new_years = query.years if years is None else sorted(set(years))
     if new_years != query.years:
         for pattern in (_RANGE, _SINCE, _BEFORE, _RELATIVE, _YEAR):
             text = _strip(text, pattern)
         if new_years:
             text = f"{text.rstrip('?.! ')} in {_year_text(new_years)}?"
+    places, origins, regions = query.places, query.origins, query.regions
     if new_countries != query.countries:
-        text = _strip(text, _country_pattern())
-        if new_countries:
-            text = f"{text.rstrip('?.! ')} in {' and '.join(country_name(c) for c in new_countries)}?"
-    places = [c for c in query.places if c in new_countries] if countries is None else new_countries
+        keep = set(new_countries)
+        text = _strip_named(text, [n for n in _read(text) if n.role == "place" or not keep.issuperset(n.codes)
+                                   if not (n.region and n.region.broad)])
+        places = [c for c in new_countries if c in query.places or c not in query.countries]
+        origins = [c for c in new_countries if c in query.origins]
+        if places:
+            text = f"{text.rstrip('?.! ')} in {' and '.join(country_name(c) for c in places)}?"
+        broad = {r.label for r in REGIONS if r.broad}
+        regions = [r for r in query.regions if r in broad or keep.issuperset(_region(r).codes)]
     return Query(text=query.text, resolved=text, countries=new_countries, years=new_years,
-                 topic=topic_of(text), places=places)
+                 topic=topic_of(text), places=places, origins=origins, regions=regions)
+
+
+def _region(label: str) -> Region:
+    return next(r for r in REGIONS if r.label == label)

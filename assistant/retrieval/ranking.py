@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from assistant.models import Passage
 
-MODES = ("bm25", "dense", "hybrid", "hybrid+meta")
+MODES = ("bm25", "dense", "hybrid", "hybrid+meta", "learned")
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class Hit:
     own_year_match: bool  # the passage itself names one of the question's years
     period_match: bool  # its report's reporting period holds one of the question's years
     prominent: bool  # the asked country is in the passage's heading or first sentence
+    row: int = -1  # its row in the index
 
 
 @dataclass(frozen=True)
@@ -28,3 +29,8 @@ class Ranking:
     best_score: float  # best cosine similarity among the hits returned
     constraints_met: bool  # the first hit matches every country and year constraint of the question
     country_known: bool  # some passage is about one of the question's countries
+    coverage: float = 1.0  # share of the question's words (its topic) in the top three hits
+    coverage_top: float = 1.0  # and in the first hit
+    missing: tuple[str, ...] = ()  # asked countries and years that no passage matches ("Mongolia", "2031")
+    nothing_matches: bool = False  # no passage matches an asked country and an asked year together
+    asked: int = 0  # countries (as places) and years the question asks about

@@ -31,7 +31,7 @@ def test_abstains_when_the_country_asked_is_in_no_passage_however_close():
 
 
 def test_abstains_when_nothing_was_found():
-    assert abstains(ranking([], fakes.index_data().metadata, Query(text="q", resolved="q")), threshold=0.0)
+    assert abstains(ranking([], fakes.index_data(), Query(text="q", resolved="q")), threshold=0.0)
 
 
 def test_the_assistant_applies_the_same_rule_with_its_setting(tmp_path):
@@ -68,5 +68,49 @@ def test_the_place_decides_not_the_demonym(index):
 
 def test_ranking_carries_the_signals_of_its_hits(index):
     hits = [hit(by_id("bg-2023"), 0.7), hit(by_id("bg-forum"), 0.4, year=False)]
-    r = ranking(hits, index.metadata, Query(text="q", resolved="q", countries=["BG"], years=[2023]))
+    r = ranking(hits, index, Query(text="q", resolved="q", countries=["BG"], years=[2023]))
     assert (r.hits, r.best_score, r.constraints_met, r.country_known) == (hits, 0.7, True, True)
+
+
+def test_an_absent_year_or_pair_is_missing_and_abstains(index):
+    """Bulgaria is in the index, 2031 in no passage nor reporting period; Italy has nothing for 2023."""
+    bulgaria_2031 = ranking([hit(by_id("bg-2023"), 0.9)], index,
+                            Query(text="q", resolved="q", countries=["BG"], places=["BG"], years=[2031]))
+    assert bulgaria_2031.missing == ("2031",) and bulgaria_2031.nothing_matches
+    assert abstains(bulgaria_2031, threshold=0.0)
+    italy_2023 = ranking([hit(by_id("it-2022"), 0.9)], index,
+                         Query(text="q", resolved="q", countries=["IT"], places=["IT"], years=[2023]))
+    assert italy_2023.missing == () and italy_2023.nothing_matches and abstains(italy_2023, threshold=0.0)
+
+
+def test_a_partial_answer_says_what_has_nothing(index):
+    from assistant.retrieval.signals import status
+
+    both = ranking([hit(by_id("bg-2023"), 0.9)], index,
+                   Query(text="q", resolved="q", countries=["BG", "PT"], places=["BG", "PT"], years=[2023]))
+    assert both.missing == ("Portugal",) and not both.nothing_matches and both.country_known
+    assert not abstains(both, threshold=0.0) and status(both, False) == "partial"
+    assert status(both, True) == "none"
+    whole = ranking([hit(by_id("bg-2023"), 0.9)], index,
+                    Query(text="q", resolved="q", countries=["BG"], places=["BG"], years=[2023]))
+    assert status(whole, abstains(whole, threshold=0.0)) == "answered"
+
+
+def test_coverage_reads_the_question_words_in_the_top_passages(index):
+    asked = Query(text="q", resolved="q", topic="integration ordinance")
+    covered = ranking([hit(by_id("bg-2023"), 0.5)], index, asked)
+    assert covered.coverage == covered.coverage_top == 1.0
+    unrelated = ranking([hit(by_id("it-2022"), 0.5)], index, Query(text="q", resolved="q", topic="dental implants"))
+    assert unrelated.coverage == 0.0
+    who_when_only = ranking([hit(by_id("it-2022"), 0.5)], index, Query(text="q", resolved="q", countries=["IT"]))
+    assert who_when_only.coverage == 1.0  # nothing asked beyond who and when
+
+
+def test_the_abstention_model_declines_a_far_question_and_keeps_a_close_one():
+    from assistant.retrieval.signals import unanswerable
+
+    close = Ranking(hits=[hit(by_id("bg-forum"), 0.7)], best_score=0.7, constraints_met=True, country_known=True)
+    far = Ranking(hits=[hit(by_id("bg-forum"), 0.15)], best_score=0.15, constraints_met=True, country_known=True,
+                  coverage=0.0, coverage_top=0.0)
+    assert unanswerable(far) > unanswerable(close)
+    assert abstains(far, threshold=-1.0) and not abstains(close, threshold=-1.0)

@@ -1,0 +1,118 @@
+"""What a learned ranker weighs: for a question and each candidate passage, a row of evidence of
+relevance, read from both searches and the index's metadata. Pure functions over the index arrays;
+the candidates are the union of both searches' lists (and, when the question names countries or
+years, the best passages that match them), so the ranker may promote what either search found.
+
+Features (one column each, ``NAMES``):
+
+* ``dense``, ``dense_gap``: cosine similarity of question and passage, and its distance below the best
+  candidate's (a question that matches nothing well scores every passage low);
+* ``bm25``, ``bm25_rel``: the passage's BM25 score, log-scaled, and as a share of the best candidate's;
+* ``dense_rank``, ``bm25_rank``: log of the rank in each search's list (its depth + 1 when absent);
+* ``rrf``: reciprocal rank fusion of the two lists (k = 60, equal weights);
+* ``country``, ``country_lead``, ``year_own``, ``year_period``: the passage is about an asked country,
+  has it in its heading or first sentence, names an asked year, lies in a report whose period holds
+  one (+1 match, -1 no match, 0 when the question asks none);
+* ``heading``: share of the question's words (stemmed, stop words out) in the section path;
+* ``title``: share of them in the report's title;
+* ``notes``: share of them in the passage's notes;
+* ``text``: share of them in the passage itself;
+* ``length``: log of the passage's length in tokens.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.retrieval.candidates import bm25_candidates, cosines, dense_candidates, report_mask
+
+if TYPE_CHECKING:
+    from assistant.index.store import IndexData
+    from assistant.retrieval.query import Query
+
+NAMES = ("dense", "dense_gap", "bm25", "bm25_rel", "dense_rank", "bm25_rank", "rrf", "country", "country_lead",
+         "year_own", "year_period", "heading", "title", "notes", "text", "length")
+
+
+@dataclass
+class Candidates:
+    """A question's candidate rows and their feature matrix (one row per candidate, columns ``NAMES``)."""
+
+    rows: list[int]
+    X: np.ndarray
+
+
+def _share(words: set[str], tokens: set[str]) -> float:
+    return len(words & tokens) / len(words) if words else 0.0
+
+
+def _tokens(text: str) -> set[str]:
+    from assistant.index.lexical import tokenize
+
+    return set(tokenize([text])[0]) if text.strip() else set()
+
+
+def _passage_terms(index: IndexData, rows: list[int]) -> list[tuple[frozenset[str], ...]]:
+    """The words of each row's heading, report title, notes and text (cached on the index)."""
+    from assistant.index.lexical import tokenize
+
+    cache = index.term_cache
+    missing = [r for r in rows if r not in cache]
+    if missing:
+        texts = []
+        for r in missing:
+            p = index.passages[r]
+            report = index.reports.get(p.source)
+            texts += [" ".join(p.heading_path), (report.title or "") if report is not None else "",
+                      " ".join(n.text for n in p.footnotes), p.text]
+        tokens = tokenize(texts)
+        for i, r in enumerate(missing):
+            cache[r] = tuple(frozenset(t) for t in tokens[4 * i:4 * i + 4])
+    return [cache[r] for r in rows]
+
+
+def candidates(index: IndexData, query: Query, query_vector: np.ndarray, depth: int,
+               sources: set[str] | None = None) -> Candidates:
+    """The union of both searches' ``depth`` best (and the best matches of the question's countries
+    and years) with their features."""
+    from assistant.retrieval import metadata
+
+    mask = report_mask(index, sources)
+    dense_hits = dense_candidates(index, query_vector, depth, mask)
+    bm25_rows, bm25_all = bm25_candidates(index, query.resolved, depth, mask)
+    dense_rows = [r for r, _ in dense_hits]
+    order = list(dict.fromkeys(dense_rows + bm25_rows))
+    found = metadata.matches(index.metadata, query, index.dense.ntotal)
+    if query.constraint_countries or query.years:
+        order = metadata.expand(index, query, query_vector, order, found, bm25_all, max(10, depth // 5), mask)
+    cos = cosines(index, order, dense_hits, query_vector)
+    dense_rank = {r: i for i, r in enumerate(dense_rows, start=1)}
+    bm25_rank = {r: i for i, r in enumerate(bm25_rows, start=1)}
+    best_cos = max(cos.values(), default=0.0)
+    best_bm25 = max((float(bm25_all[r]) for r in order), default=0.0)
+    words = _tokens(query.resolved)
+    terms = _passage_terms(index, order)
+    X = np.zeros((len(order), len(NAMES)), dtype="float32")
+
+    def sign(asked: bool, match: bool) -> float:
+        return (1.0 if match else -1.0) if asked else 0.0
+
+    for i, r in enumerate(order):
+        p = index.passages[r]
+        heading, title, notes, text = terms[i]
+        b = float(bm25_all[r])
+        dr, br = dense_rank.get(r, depth + 1), bm25_rank.get(r, depth + 1)
+        X[i] = (
+            cos[r], best_cos - cos[r], math.log1p(max(b, 0.0)), b / best_bm25 if best_bm25 > 0 else 0.0,
+            math.log(dr), math.log(br), 1 / (60 + dr) + 1 / (60 + br),
+            sign(bool(query.constraint_countries), bool(found.country[r])),
+            sign(bool(query.constraint_countries), bool(found.lead[r])),
+            sign(bool(query.years), bool(found.own_year[r])), sign(bool(query.years), bool(found.period[r])),
+            _share(words, heading), _share(words, title), _share(words, notes), _share(words, text),
+            math.log1p(p.n_tokens),
+        )
+    return Candidates(rows=order, X=X)

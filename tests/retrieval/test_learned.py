@@ -1,0 +1,88 @@
+"""The learned ranker: its model file, its features, the mode that uses it, and cross-validation that
+never lets a report's questions train the model that ranks them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.errors import UserError
+from assistant.learning import Example, fit, fold_models
+from assistant.retrieval import learned
+from assistant.retrieval.features import NAMES, candidates
+from assistant.retrieval.pipeline import rank
+from assistant.retrieval.query import Query
+from tests import fakes
+
+
+def test_the_bundled_model_reads_and_records_how_it_was_trained():
+    model = learned.load()
+    assert model.names == NAMES and model.coef.shape == (len(NAMES),)
+    about = model.about
+    assert about["questions"] >= 100 and about["reports"] >= 20
+    assert 0 < about["out_of_sample"]["Hit@1"] <= about["in_sample"]["Hit@1"] + 0.05
+
+
+def test_a_bad_model_file_is_refused_with_its_name(tmp_path: Path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    with pytest.raises(UserError, match="broken.json"):
+        learned.load(broken)
+    other = tmp_path / "other.json"
+    data = learned.load().as_dict()
+    data["names"] = ["dense", "bm25"]
+    other.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(UserError, match="train it again"):
+        learned.load(other)
+
+
+def test_features_come_from_both_searches_and_the_metadata():
+    index = fakes.index_data()
+    query = Query(text="q", resolved="integration ordinance Bulgaria", countries=["BG"], places=["BG"], years=[2023],
+                  topic="integration ordinance")
+    found = candidates(index, query, fakes.vector(index, {"bg-2023": 0.9, "it-2022": 0.5}), depth=5)
+    assert found.X.shape == (len(found.rows), len(NAMES))
+    row = found.rows.index(fakes.row(index, "bg-2023"))
+    features = dict(zip(NAMES, found.X[row]))
+    assert features["dense"] == pytest.approx(0.9) and features["country"] == 1 and features["year_own"] == 1
+    assert features["bm25"] > 0 and features["text"] > 0
+    italy = found.rows.index(fakes.row(index, "it-2022"))
+    assert dict(zip(NAMES, found.X[italy]))["country"] == -1
+
+
+def test_the_learned_mode_puts_the_passage_that_matches_everything_first():
+    index = fakes.index_data()
+    query = Query(text="q", resolved="Bulgaria integration ordinance 2023", countries=["BG"], places=["BG"],
+                  years=[2023], topic="integration ordinance")
+    ranking = rank(index, query, fakes.vector(index, {"bg-2023": 0.6, "it-2022": 0.65}), k=3, candidates=5,
+                   mode="learned")
+    assert ranking.hits[0].passage.chunk_id == "bg-2023"
+
+
+def _examples(groups: list[str]) -> list[Example]:
+    rng = np.random.default_rng(0)
+    out = []
+    for i, g in enumerate(groups):
+        X = rng.normal(size=(6, len(NAMES)))
+        y = np.zeros(6, dtype=int)
+        y[0] = 1
+        X[0, 0] += 2.0  # the relevant candidate has the higher first feature
+        out.append(Example(question=f"q{i}", X=X, y=y, group=g))
+    return out
+
+
+def test_cross_validation_never_trains_on_the_questions_of_the_same_report():
+    examples = _examples(["a", "a", "b", "b", "c", "c", "d", "e", "e", "f"])
+    models = fold_models(examples, folds=5)
+    assert set(models) == {e.question for e in examples}
+    for e in examples:
+        trained_on = models[e.question].about["trained_on_groups"]
+        assert e.group not in trained_on and trained_on  # its own report never, others always
+
+
+def test_the_model_learns_which_evidence_marks_the_relevant_passage():
+    model = fit(_examples([str(i) for i in range(12)]))
+    assert model.coef[0] > 0 and np.argmax(np.abs(model.coef)) == 0
