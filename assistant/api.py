@@ -151,12 +151,13 @@ def inspect(settings: Settings, report: str | None = None) -> Inspection:
 
 
 def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] | None = None,
-             cross_validate: int = 0) -> EvalReport:
+             cross_validate: int = 0, baseline: bool = False) -> EvalReport:
     """Run the gold questions through the retrieval modes and score them; with ``cross_validate`` (k
-    folds grouped by report) also the learned ranker out of sample."""
+    folds grouped by report) also the learned ranker out of sample; with ``baseline`` a tutorial's RAG."""
     from assistant.retrieval.pipeline import MODES
 
-    return evaluation.evaluate(settings, gold, tuple(modes or MODES), cross_validate=cross_validate)
+    return evaluation.evaluate(settings, gold, tuple(modes or MODES), cross_validate=cross_validate,
+                               baseline=baseline)
 
 
 def train_ranker(settings: Settings, golds: list[Path], out: Path, folds: int = 5) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import statistics
 import time
@@ -239,13 +240,69 @@ def _note_correct(question: GoldQuestion, answer: Answer, relevant: set[str]) ->
 
 
 OUT_OF_SAMPLE = "learned (out of sample)"
+TUTORIAL = "tutorial RAG (baseline)"
+
+
+def tutorial_baseline(assistant: Assistant, questions: list[GoldQuestion], k: int = 10) -> ModeResult:
+    """The RAG of a tutorial, on the same questions: each report's text (as the loaders read it) cut
+    by LangChain's RecursiveCharacterTextSplitter into 1,000-character chunks overlapping by 200, the
+    same embedding model, a flat FAISS index, the k nearest chunks. A chunk is relevant when it holds a
+    quoted phrase of the question's evidence (its report's); it never abstains and cites no notes."""
+    import faiss
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from assistant.ingest.loaders import load
+
+    index = assistant.index
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    chunks: list[tuple[str, str]] = []  # report id, text
+    for rid, report in index.reports.items():
+        path = assistant.settings.corpus / report.file
+        try:
+            text = load(path, report.format).text
+        except Exception as exc:  # noqa: BLE001 -- a report the baseline cannot read is left out, said so
+            log.warning("tutorial baseline: %s left out: %s", path, exc)
+            continue
+        chunks += [(rid, c) for c in splitter.split_text(text)]
+    vectors = assistant.embedder.encode([c for _, c in chunks])
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+    per_question = {}
+    for q in questions:
+        found: list[int] = []
+        if q.answerable:
+            vector = assistant.embedder.encode([" ".join(q.history + [q.question])])
+            _, rows = flat.search(vector, k)
+            found = [int(r) for r in rows[0] if r >= 0]
+
+        def holds(row: int, ev: Evidence) -> bool:
+            return chunks[row][0] == ev.report and _norm(ev.quote) in _norm(chunks[row][1])
+
+        first = next((i for i, r in enumerate(found, 1) if any(holds(r, ev) for ev in q.evidence)), None)
+        metrics = {}
+        if q.answerable:
+            groups = len(q.evidence) or 1
+            metrics = {"Hit@1": float(first == 1), "Hit@5": float(first is not None and first <= 5),
+                       "MRR@10": 1 / first if first else 0.0,
+                       "nDCG@10": 1 / math.log2(first + 1) if first else 0.0,  # (one relevant chunk counted)
+                       "Recall@5": sum(any(holds(r, ev) for r in found[:5]) for ev in q.evidence) / groups}
+        per_question[q.id] = QuestionResult(
+            kind=q.kind, question=q.question, history=q.history, answerable=q.answerable, resolved_query=q.question,
+            abstained=False, note_correct=None, first_relevant_rank=first,
+            top=[f"{chunks[r][0]} | {chunks[r][1][:90]}" for r in found[:3]], best_score=None, metrics=metrics)
+    return ModeResult(overall=_summary(per_question, questions),
+                      by_kind={kind: _summary(per_question, [q for q in questions if q.kind == kind])
+                               for kind in sorted({q.kind for q in questions})},
+                      questions=per_question, seconds=0.0)
 
 
 def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: int = 10,
-             cross_validate: int = 0) -> EvalReport:
+             cross_validate: int = 0, baseline: bool = False) -> EvalReport:
     """The gold questions through each mode. ``cross_validate`` (at least 2, with mode ``learned``):
     also the learned ranker out of sample, as mode OUT_OF_SAMPLE: each question ranked by a model
-    trained on the questions of the other reports (grouped k-fold, assistant/learning.py)."""
+    trained on the questions of the other reports (grouped k-fold, assistant/learning.py).
+    ``baseline``: also a tutorial's RAG on the same questions (TUTORIAL, ``tutorial_baseline``); BM25
+    alone is mode ``bm25``."""
     import tempfile
 
     import ir_measures
@@ -306,6 +363,10 @@ def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: 
                      for kind in sorted({q.kind for q in questions})},
             questions=per_question, seconds=round(time.perf_counter() - started, 2))
     folder.cleanup()
+    if baseline:
+        started = time.perf_counter()
+        report.modes[TUTORIAL] = tutorial_baseline(assistant, questions, k)
+        report.modes[TUTORIAL].seconds = round(time.perf_counter() - started, 2)
     return report
 
 

@@ -420,11 +420,13 @@ def _print_quality(quality: Any) -> None:
               help="Choose the fusion weights and the abstention threshold on the gold set and print them.")
 @click.option("--cross-validate", "folds", type=click.IntRange(0, 50), default=5, show_default=True,
               help="Also rank with the learned model out of sample: k folds grouped by report (0: skip).")
+@click.option("--baseline/--no-baseline", default=True, show_default=True,
+              help="Also run a tutorial's RAG (1,000-character chunks, the same model, FAISS) on the same questions.")
 @click.option("--train-ranker", "train", type=click.Path(path_type=Path),
               help="Train the learned ranker on the gold set, save it to this file and print its figures "
                    "(use it with ASSISTANT_RANKER or retrieval.ranker).")
 def eval_cmd(base: dict, gold: Path, out: Path, modes: tuple[str, ...], as_json: bool, calibrate: bool,
-             folds: int, train: Path | None) -> None:
+             folds: int, baseline: bool, train: Path | None) -> None:
     """Run the gold questions through every retrieval mode and report the metrics.
 
     \b
@@ -444,7 +446,7 @@ def eval_cmd(base: dict, gold: Path, out: Path, modes: tuple[str, ...], as_json:
         click.echo(json.dumps(api.train_ranker(_settings(**base), [gold], train, max(2, folds)), indent=1))
         return
 
-    report = api.evaluate(_settings(**base), gold, modes or None, cross_validate=folds)
+    report = api.evaluate(_settings(**base), gold, modes or None, cross_validate=folds, baseline=baseline)
     json_path, md_path = api.write_report(report, out)
     if as_json:
         click.echo(report.as_json())
