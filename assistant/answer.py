@@ -71,8 +71,10 @@ def compose(query: Query, ranking: Ranking, abstained: bool,
     if not ranking.hits:
         return "The index holds no passages yet."
     if abstained:
-        about = f" {_constraint_text(query)}" if query.constraint_countries and not ranking.country_known else ""
-        if not about and ranking.missing:
+        about = ""
+        if (query.constraint_countries and not ranking.country_known) or ranking.nothing_matches:
+            about = f" {_constraint_text(query)}"  # "about Bulgaria in 2019"
+        elif ranking.missing:
             about = " about " + " or ".join(ranking.missing)
         return (f"The reports hold nothing{about} that answers this question. The passages below are only "
                 "possibly related.")

@@ -19,13 +19,32 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from assistant.evaluation import EvalReport
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 DEV = ROOT.parent / "shared" / "corpus-dev"
+
+
+def in_folder(dev: Path, out: Path | None, prefix: str, work: Callable[[Path], T]) -> T | None:
+    """``work(folder)`` in ``out`` (outside the project) or in a temporary folder; None, with the reason
+    on stderr, when ``dev`` has no gold-dev.jsonl or ``out`` lies inside the project (the excerpts are
+    never copied into it)."""
+    if not (dev / "gold-dev.jsonl").is_file():
+        print(f"the development corpus is absent: {dev} (with gold-dev.jsonl) not found", file=sys.stderr)
+        return None
+    if out is not None:
+        out = out.resolve()
+        if out == ROOT or ROOT in out.parents:
+            print(f"--out {out} is inside the project; the excerpts must not be copied into it", file=sys.stderr)
+            return None
+        return work(out)
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        return work(Path(tmp))
 
 
 def make_corpus(dev: Path, folder: Path) -> Path:
@@ -62,18 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     dev = args.dev.resolve()
-    if not (dev / "gold-dev.jsonl").is_file():
-        print(f"the development corpus is absent: {dev} (with gold-dev.jsonl) not found", file=sys.stderr)
+    done = in_folder(dev, args.out, "dev-corpus-", lambda folder: run(dev, folder))
+    if done is None:
         return 2
-    if args.out is not None:
-        out = args.out.resolve()
-        if out == ROOT or ROOT in out.parents:
-            print(f"--out {out} is inside the project; the excerpts must not be copied into it", file=sys.stderr)
-            return 2
-        text, report = run(dev, out)
-    else:
-        with tempfile.TemporaryDirectory(prefix="dev-corpus-") as tmp:
-            text, report = run(dev, Path(tmp))
+    text, report = done
     if args.json is not None:
         args.json.write_text(report.as_json(indent=1), encoding="utf-8")
     print(text, end="")

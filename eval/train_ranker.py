@@ -18,14 +18,13 @@ import argparse
 import json
 import logging
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(argv: list[str] | None = None) -> int:
-    from eval.dev_corpus import DEV, make_corpus
+    from eval.dev_corpus import DEV, in_folder, make_corpus
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, help="folder for the corpus copy and its index (default: temporary); "
@@ -37,9 +36,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     dev = args.dev.resolve()
-    if not (dev / "gold-dev.jsonl").is_file():
-        print(f"the development corpus is absent: {dev} (with gold-dev.jsonl) not found", file=sys.stderr)
-        return 2
 
     from assistant import api
     from assistant.settings import Settings
@@ -55,15 +51,9 @@ def main(argv: list[str] | None = None) -> int:
                                                      if g.is_file()], args.abstention, args.folds)
         return {"ranker": ranker, "abstention": abstention}
 
-    if args.out is not None:
-        out = args.out.resolve()
-        if out == ROOT or ROOT in out.parents:
-            print(f"--out {out} is inside the project; the excerpts must not be copied into it", file=sys.stderr)
-            return 2
-        about = run(out)
-    else:
-        with tempfile.TemporaryDirectory(prefix="train-ranker-") as tmp:
-            about = run(Path(tmp))
+    about = in_folder(dev, args.out, "train-ranker-", run)
+    if about is None:
+        return 2
     print(json.dumps(about, indent=1))
     return 0
 

@@ -17,7 +17,11 @@ Features (one column each, ``NAMES``):
 * ``title``: share of them in the report's title;
 * ``notes``: share of them in the passage's notes;
 * ``text``: share of them in the passage itself;
-* ``length``: log of the passage's length in tokens.
+* ``length``: log of the passage's length in tokens;
+* ``position``: log of its place in its report;
+* ``report_best_dense``, ``report_best_bm25``, ``report_share``, ``best_of_report``: evidence of its
+  report as a whole among the candidates: the best cosine and relative BM25 of its passages, the share
+  of the top 20 of either search that are its passages, and whether it is its report's best.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ if TYPE_CHECKING:
     from assistant.retrieval.query import Query
 
 NAMES = ("dense", "dense_gap", "bm25", "bm25_rel", "dense_rank", "bm25_rank", "rrf", "country", "country_lead",
-         "year_own", "year_period", "heading", "title", "notes", "text", "length")
+         "year_own", "year_period", "heading", "title", "notes", "text", "length",
+         "position", "report_best_dense", "report_best_bm25", "report_share", "best_of_report")
 
 
 @dataclass
@@ -96,7 +101,7 @@ def candidates(index: IndexData, query: Query, query_vector: np.ndarray, depth: 
     best_bm25 = max((float(bm25_all[r]) for r in order), default=0.0)
     words = _tokens(query.resolved)
     terms = _passage_terms(index, order)
-    X = np.zeros((len(order), len(NAMES)), dtype="float32")
+    X = np.zeros((len(order), 16), dtype="float32")  # the passage's own evidence; its report's after
 
     def sign(asked: bool, match: bool) -> float:
         return (1.0 if match else -1.0) if asked else 0.0
@@ -115,4 +120,21 @@ def candidates(index: IndexData, query: Query, query_vector: np.ndarray, depth: 
             _share(words, heading), _share(words, title), _share(words, notes), _share(words, text),
             math.log1p(p.n_tokens),
         )
-    return Candidates(rows=order, X=X)
+    return Candidates(rows=order, X=np.hstack([X, _report_evidence(index, order, X)]))
+
+
+def _report_evidence(index: IndexData, order: list[int], X: np.ndarray) -> np.ndarray:
+    """The last five features (see the module's list): how well each candidate's report as a whole
+    matches, from the passage features ``X`` of all the candidates."""
+    by_report: dict[str, list[int]] = {}
+    for i, r in enumerate(order):
+        by_report.setdefault(index.passages[r].source, []).append(i)
+    extra = np.zeros((len(order), 5), dtype="float32")
+    for idx in by_report.values():
+        best_d = max(X[i, 0] for i in idx)
+        best_b = max(X[i, 3] for i in idx)
+        share = sum(1 for i in idx if min(X[i, 4], X[i, 5]) <= math.log(20)) / 20
+        for i in idx:
+            extra[i] = (math.log1p(index.passages[order[i]].position), best_d, best_b, share,
+                        float(X[i, 0] >= best_d or X[i, 3] >= best_b))
+    return extra
