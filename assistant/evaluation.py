@@ -561,7 +561,6 @@ def train_ranker(settings: Settings, golds: list[Path], out: Path, folds: int = 
 
 def train_abstention(settings: Settings, golds: list[Path], out: Path, folds: int = 5) -> dict[str, Any]:
     """See ``api.train_abstention``."""
-    import numpy as np
 
     from assistant import learning
 
@@ -577,7 +576,7 @@ def train_abstention(settings: Settings, golds: list[Path], out: Path, folds: in
                 "unanswerable_declined": round(statistics.fmean(abstained[e.question] for e in examples if e.unanswerable), 4)}
 
     whole = learning.fit_abstention(examples)
-    inside = {e.question: bool(e.hard or 1 / (1 + np.exp(-whole.score(e.x[None, :])[0])) > whole.about["cut"])
+    inside = {e.question: bool(e.hard or whole.probability(e.x[None, :])[0] > whole.about["cut"])
               for e in examples}
     about = {"gold": [g.name for g in golds], "questions": len(examples),
              "unanswerable": sum(e.unanswerable for e in examples), "mode": settings.retrieval.mode,

@@ -83,16 +83,21 @@ def fit(examples: list[Example], about: dict[str, Any] | None = None) -> LinearR
                         intercept=float(model.intercept_[0]), about=about or {})
 
 
-def fold_models(examples: list[Example], folds: int = 5) -> dict[str, LinearRanker]:
-    """For each question, a model trained without the questions of its report (grouped k-fold)."""
+def grouped_folds(groups: list[str], folds: int) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
+    """Up to ``folds`` (train, test) index splits where no group is on both sides, and their number."""
     from sklearn.model_selection import GroupKFold
 
-    groups = [e.group for e in examples]
     n = min(folds, len(set(groups)))
     if n < 2:
         raise UserError("cross-validation needs gold questions about at least two reports")
+    return n, list(GroupKFold(n_splits=n).split(np.zeros(len(groups)), groups=groups))
+
+
+def fold_models(examples: list[Example], folds: int = 5) -> dict[str, LinearRanker]:
+    """For each question, a model trained without the questions of its report (grouped k-fold)."""
+    n, splits = grouped_folds([e.group for e in examples], folds)
     out: dict[str, LinearRanker] = {}
-    for fold, (train, test) in enumerate(GroupKFold(n_splits=n).split(np.zeros(len(examples)), groups=groups), 1):
+    for fold, (train, test) in enumerate(splits, 1):
         model = fit([examples[i] for i in train],
                     {"fold": fold, "of": n, "trained_on_groups": sorted({examples[i].group for i in train})})
         for i in test:
@@ -160,7 +165,7 @@ def fit_abstention(examples: list[AbstentionExample], about: dict[str, Any] | No
     model = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit((X - mean) / scale, y)
     ranker = LinearRanker(names=ABSTENTION_NAMES, mean=mean, scale=scale, coef=model.coef_[0],
                           intercept=float(model.intercept_[0]), about=dict(about or {}))
-    p = 1 / (1 + np.exp(-ranker.score(X)))
+    p = ranker.probability(X)
     hard = np.array([e.hard for e in examples])
     answerable = y == 0
     best = (-1.0, 1.0)
@@ -177,16 +182,12 @@ def fit_abstention(examples: list[AbstentionExample], about: dict[str, Any] | No
 def abstention_cv(examples: list[AbstentionExample], folds: int = 5) -> dict[str, bool]:
     """Out of sample: whether each question is abstained on by the model (and cut) of its fold,
     grouped by report (an unanswerable question is a group of its own)."""
-    from sklearn.model_selection import GroupKFold
-
-    groups = [e.group for e in examples]
-    n = min(folds, len(set(groups)))
     out: dict[str, bool] = {}
-    for train, test in GroupKFold(n_splits=n).split(np.zeros(len(examples)), groups=groups):
+    for train, test in grouped_folds([e.group for e in examples], folds)[1]:
         model = fit_abstention([examples[i] for i in train])
         cut = model.about["cut"]
         for i in test:
             e = examples[i]
-            p = 1 / (1 + np.exp(-model.score(e.x[None, :])[0]))
+            p = model.probability(e.x[None, :])[0]
             out[e.question] = bool(e.hard or p > cut)
     return out

@@ -36,6 +36,7 @@ from assistant.retrieval.candidates import bm25_candidates, cosines, dense_candi
 
 if TYPE_CHECKING:
     from assistant.index.store import IndexData
+    from assistant.retrieval.metadata import Matches
     from assistant.retrieval.query import Query
 
 NAMES = ("dense", "dense_gap", "bm25", "bm25_rel", "dense_rank", "bm25_rank", "rrf", "country", "country_lead",
@@ -45,23 +46,26 @@ NAMES = ("dense", "dense_gap", "bm25", "bm25_rel", "dense_rank", "bm25_rank", "r
 
 @dataclass
 class Candidates:
-    """A question's candidate rows and their feature matrix (one row per candidate, columns ``NAMES``)."""
+    """A question's candidate rows, their feature matrix (one row per candidate, columns ``NAMES``)
+    and how every passage matches the question's countries and years (``metadata.matches``)."""
 
     rows: list[int]
     X: np.ndarray
+    found: Matches
 
 
 def _share(words: set[str], tokens: set[str]) -> float:
     return len(words & tokens) / len(words) if words else 0.0
 
 
-def _tokens(text: str) -> set[str]:
+def word_set(text: str) -> set[str]:
+    """The words of a text as BM25 reads them (stemmed, stop words out)."""
     from assistant.index.lexical import tokenize
 
     return set(tokenize([text])[0]) if text.strip() else set()
 
 
-def _passage_terms(index: IndexData, rows: list[int]) -> list[tuple[frozenset[str], ...]]:
+def passage_terms(index: IndexData, rows: list[int]) -> list[tuple[frozenset[str], ...]]:
     """The words of each row's heading, report title, notes and text (cached on the index)."""
     from assistant.index.lexical import tokenize
 
@@ -99,8 +103,8 @@ def candidates(index: IndexData, query: Query, query_vector: np.ndarray, depth: 
     bm25_rank = {r: i for i, r in enumerate(bm25_rows, start=1)}
     best_cos = max(cos.values(), default=0.0)
     best_bm25 = max((float(bm25_all[r]) for r in order), default=0.0)
-    words = _tokens(query.resolved)
-    terms = _passage_terms(index, order)
+    words = word_set(query.resolved)
+    terms = passage_terms(index, order)
     X = np.zeros((len(order), 16), dtype="float32")  # the passage's own evidence; its report's after
 
     def sign(asked: bool, match: bool) -> float:
@@ -120,7 +124,7 @@ def candidates(index: IndexData, query: Query, query_vector: np.ndarray, depth: 
             _share(words, heading), _share(words, title), _share(words, notes), _share(words, text),
             math.log1p(p.n_tokens),
         )
-    return Candidates(rows=order, X=np.hstack([X, _report_evidence(index, order, X)]))
+    return Candidates(rows=order, X=np.hstack([X, _report_evidence(index, order, X)]), found=found)
 
 
 def _report_evidence(index: IndexData, order: list[int], X: np.ndarray) -> np.ndarray:

@@ -39,6 +39,10 @@ class LinearRanker:
     def score(self, X: np.ndarray) -> np.ndarray:
         return ((X - self.mean) / self.scale) @ self.coef + self.intercept
 
+    def probability(self, X: np.ndarray) -> np.ndarray:
+        """The logistic regression's probability of the positive class, row by row."""
+        return 1 / (1 + np.exp(-self.score(X)))
+
     def as_dict(self) -> dict[str, Any]:
         return {"names": list(self.names), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
                 "coef": self.coef.tolist(), "intercept": self.intercept, "about": self.about}

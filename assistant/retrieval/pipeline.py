@@ -112,8 +112,7 @@ def _learned(index: IndexData, query: Query, query_vector: np.ndarray, k: int, d
         cosine = {r: float(found_candidates.X[i, 0]) for i, r in enumerate(found_candidates.rows)}
     constrained = bool(query.constraint_countries or query.years)
     with _stage(timings, "metadata"):
-        found = metadata.matches(index.metadata, query, index.dense.ntotal)
-        hits = metadata.hits(index.passages, order, cosine, found)
+        hits = metadata.hits(index.passages, order, cosine, found_candidates.found)
     with _stage(timings, "diversify"):
         if diversify.applies(constrained, query.years):
             hits = diversify.diversify(hits, k)

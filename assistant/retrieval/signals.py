@@ -66,15 +66,15 @@ def coverage(index: IndexData, hits: list[Hit], query: Query) -> tuple[float, fl
     """Share of the question's topic words (stemmed, as BM25 reads them; its countries, years and
     question words out) held by the top three hits (text, heading, notes, report title) and by the
     first; 1 when the question asks only who or when."""
-    from assistant.retrieval.features import _passage_terms, _tokens
+    from assistant.retrieval.features import passage_terms, word_set
 
-    words = _tokens(query.topic)
+    words = word_set(query.topic)
     if not words:  # asks who or when only ("What did Estonia do in 2023?"): nothing more to cover
         return 1.0, 1.0
     if not hits:
         return 0.0, 0.0
     rows = [h.row for h in hits[:3]]
-    held = [frozenset().union(*terms) for terms in _passage_terms(index, rows)]
+    held = [frozenset().union(*terms) for terms in passage_terms(index, rows)]
     return len(words & frozenset().union(*held)) / len(words), len(words & held[0]) / len(words)
 
 
@@ -97,7 +97,7 @@ def unanswerable(ranking: Ranking, model_path: Path | None = None) -> float:
     from assistant.retrieval.learned import load
 
     model = load(model_path, ABSTENTION_NAMES, ABSTENTION_MODEL)
-    return float(1 / (1 + np.exp(-model.score(abstention_signals(ranking)[None, :])[0])))
+    return float(model.probability(abstention_signals(ranking)[None, :])[0])
 
 
 def abstains(ranking: Ranking, threshold: float, model_path: Path | None = None, cut: float | None = None) -> bool:
@@ -111,7 +111,7 @@ def abstains(ranking: Ranking, threshold: float, model_path: Path | None = None,
 
     model = load(model_path, ABSTENTION_NAMES, ABSTENTION_MODEL)
     limit = cut if cut is not None else float(model.about.get("cut", 0.5))
-    return unanswerable(ranking, model_path) > limit
+    return unanswerable(ranking, model_path) > limit  # (the same model: loads are cached)
 
 
 def rules_abstain(ranking: Ranking, threshold: float) -> bool:
