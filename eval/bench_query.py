@@ -5,7 +5,10 @@
 Times `Assistant.ask` (understanding, query embedding, dense and BM25 search, fusion with metadata,
 answer text) on every gold question, and each step on its own (the ranking pipeline's stages as
 `pipeline.rank` reports them), against a baseline measured in the same process: the model's raw
-`encode` of the same questions. Prints a table.
+`encode` of the same questions. Prints a table. ``--compare MODE`` also times the whole question in
+another mode (hybrid+meta, say), question by question in turn with the default one, so the learned
+ranker's cost is read as a difference measured in the same run. Development-format gold files
+(``../shared/corpus-dev/gold-dev.jsonl``) work with an index that holds their files.
 """
 
 from __future__ import annotations
@@ -37,16 +40,19 @@ def main() -> int:
     parser.add_argument("--index", type=Path, default=ROOT / "index")
     parser.add_argument("--gold", type=Path, default=ROOT / "eval" / "gold.jsonl")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--compare", default=None, help="another retrieval mode to time the whole question in")
     args = parser.parse_args()
     settings = Settings(index=args.index)
     assistant = Assistant(settings)
     index = assistant.index
-    questions = load_gold(args.gold)
+    questions = load_gold(args.gold, index)
     weights = FusionWeights(settings.retrieval.fusion_dense_weight, settings.retrieval.fusion_bm25_weight, settings.retrieval.fusion_k)
     for q in questions[:5]:  # warm-up: model, gazetteer, BM25 caches
         assistant.ask(q.question, q.history)
     stages: dict[str, list[float]] = {k: [] for k in ("encode (baseline)", "understand", "rank",
                                                       *(f"rank: {s}" for s in STAGES), "answer", "ask")}
+    if args.compare:
+        stages[f"ask ({args.compare})"] = []
     for _ in range(args.repeat):
         for q in questions:
             t0 = time.perf_counter()
@@ -62,6 +68,9 @@ def main() -> int:
             t4 = time.perf_counter()
             assistant.ask(q.question, q.history)
             t5 = time.perf_counter()
+            if args.compare:
+                assistant.ask(q.question, q.history, mode=args.compare)
+                stages[f"ask ({args.compare})"].append(time.perf_counter() - t5)
             stages["understand"].append(t1 - t0)
             stages["encode (baseline)"].append(t2 - t1)
             stages["rank"].append(t3 - t2)
@@ -70,7 +79,7 @@ def main() -> int:
             stages["answer"].append(t4 - t3)
             stages["ask"].append(t5 - t4)
     base = statistics.median(stages["encode (baseline)"])
-    print(f"{len(questions)} questions x {args.repeat}, {len(index.passages)} passages; "
+    print(f"mode {settings.retrieval.mode}; {len(questions)} questions x {args.repeat}, {len(index.passages)} passages; "
           f"{platform.processor() or platform.machine()}, {platform.python_version()}")
     print("| stage | median ms | p95 ms | median / encode |")
     print("|---|---|---|---|")

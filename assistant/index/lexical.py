@@ -47,6 +47,13 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
 
 
+@lru_cache(maxsize=4096)
+def terms(text: str) -> tuple[str, ...]:
+    """The tokens of one short text (a question), cached: a question is tokenized for its BM25 search
+    and again for the ranker's word features and the abstention signals."""
+    return tuple(tokenize([text])[0])
+
+
 def build(passages: list[Passage]) -> bm25s.BM25:
     """The BM25 index of the passages, in memory (row i = passage i)."""
     bm25s = _bm25s()

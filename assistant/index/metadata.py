@@ -27,6 +27,11 @@ class MetadataIndex:
         self.by_country, self.by_lead = as_arrays(by_country), as_arrays(by_lead)
         self.by_year, self.by_report = as_arrays(by_year), as_arrays(by_report)
         self.periods = {rid: set(r.period_years()) for rid, r in reports.items()}
+        # per row, for the learned ranker's features: its report as a number, log of its length and place
+        codes = {rid: i for i, rid in enumerate(dict.fromkeys(p.source for p in passages))}
+        self.report_code = np.fromiter((codes[p.source] for p in passages), dtype=np.int64, count=self.n)
+        self.log_tokens = np.log1p(np.fromiter((p.n_tokens for p in passages), dtype=np.float64, count=self.n))
+        self.log_position = np.log1p(np.fromiter((p.position for p in passages), dtype=np.float64, count=self.n))
         from assistant.index.lexical import acronym_rows
 
         self.acronyms = acronym_rows(passages)

@@ -26,7 +26,6 @@ Features (one column each, ``NAMES``):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -54,15 +53,11 @@ class Candidates:
     found: Matches
 
 
-def _share(words: set[str], tokens: set[str]) -> float:
-    return len(words & tokens) / len(words) if words else 0.0
-
-
 def word_set(text: str) -> set[str]:
     """The words of a text as BM25 reads them (stemmed, stop words out)."""
-    from assistant.index.lexical import tokenize
+    from assistant.index.lexical import terms
 
-    return set(tokenize([text])[0]) if text.strip() else set()
+    return set(terms(text)) if text.strip() else set()
 
 
 def passage_terms(index: IndexData, rows: list[int]) -> list[tuple[frozenset[str], ...]]:
@@ -99,46 +94,50 @@ def candidates(index: IndexData, query: Query, query_vector: np.ndarray, depth: 
     if query.constraint_countries or query.years:
         order = metadata.expand(index, query, query_vector, order, found, bm25_all, max(10, depth // 5), mask)
     cos = cosines(index, order, dense_hits, query_vector)
-    dense_rank = {r: i for i, r in enumerate(dense_rows, start=1)}
-    bm25_rank = {r: i for i, r in enumerate(bm25_rows, start=1)}
-    best_cos = max(cos.values(), default=0.0)
-    best_bm25 = max((float(bm25_all[r]) for r in order), default=0.0)
+    rows = np.asarray(order, dtype=np.int64)
+    n = len(order)
+    cosine = np.fromiter((cos[r] for r in order), dtype=np.float64, count=n)
+    bm25 = bm25_all[rows].astype(np.float64) if n else np.zeros(0)
+    # the dense list comes first in ``order``, in its own order
+    dense_rank = np.full(n, depth + 1, dtype=np.float64)
+    dense_rank[:len(dense_rows)] = np.arange(1, len(dense_rows) + 1)
+    bm25_at = {r: i for i, r in enumerate(bm25_rows, start=1)}
+    bm25_rank = np.fromiter((bm25_at.get(r, depth + 1) for r in order), dtype=np.float64, count=n)
+    best_cos = cosine.max() if n else 0.0
+    best_bm25 = bm25.max() if n else 0.0
     words = word_set(query.resolved)
-    terms = passage_terms(index, order)
-    X = np.zeros((len(order), 16), dtype="float32")  # the passage's own evidence; its report's after
+    shares = np.zeros((n, 4))
+    if words:
+        shares[:] = [[len(words & t) for t in row] for row in passage_terms(index, order)]
+        shares /= len(words)
 
-    def sign(asked: bool, match: bool) -> float:
-        return (1.0 if match else -1.0) if asked else 0.0
+    def sign(asked: bool, match: np.ndarray) -> np.ndarray:
+        return np.where(match[rows], 1.0, -1.0) if asked else np.zeros(n)
 
-    for i, r in enumerate(order):
-        p = index.passages[r]
-        heading, title, notes, text = terms[i]
-        b = float(bm25_all[r])
-        dr, br = dense_rank.get(r, depth + 1), bm25_rank.get(r, depth + 1)
-        X[i] = (
-            cos[r], best_cos - cos[r], math.log1p(max(b, 0.0)), b / best_bm25 if best_bm25 > 0 else 0.0,
-            math.log(dr), math.log(br), 1 / (60 + dr) + 1 / (60 + br),
-            sign(bool(query.constraint_countries), bool(found.country[r])),
-            sign(bool(query.constraint_countries), bool(found.lead[r])),
-            sign(bool(query.years), bool(found.own_year[r])), sign(bool(query.years), bool(found.period[r])),
-            _share(words, heading), _share(words, title), _share(words, notes), _share(words, text),
-            math.log1p(p.n_tokens),
-        )
-    return Candidates(rows=order, X=np.hstack([X, _report_evidence(index, order, X)]), found=found)
+    asks_country, asks_year = bool(query.constraint_countries), bool(query.years)
+    meta = index.metadata
+    X = np.column_stack([
+        cosine, best_cos - cosine, np.log1p(np.maximum(bm25, 0.0)),
+        bm25 / best_bm25 if best_bm25 > 0 else np.zeros(n),
+        np.log(dense_rank), np.log(bm25_rank), 1 / (60 + dense_rank) + 1 / (60 + bm25_rank),
+        sign(asks_country, found.country), sign(asks_country, found.lead),
+        sign(asks_year, found.own_year), sign(asks_year, found.period),
+        shares, meta.log_tokens[rows], meta.log_position[rows],
+        *_report_evidence(meta.report_code[rows], cosine, bm25 / best_bm25 if best_bm25 > 0 else np.zeros(n),
+                          np.minimum(dense_rank, bm25_rank) <= 20),
+    ]).astype("float32") if n else np.zeros((0, len(NAMES)), dtype="float32")
+    return Candidates(rows=order, X=X, found=found)
 
 
-def _report_evidence(index: IndexData, order: list[int], X: np.ndarray) -> np.ndarray:
-    """The last five features (see the module's list): how well each candidate's report as a whole
-    matches, from the passage features ``X`` of all the candidates."""
-    by_report: dict[str, list[int]] = {}
-    for i, r in enumerate(order):
-        by_report.setdefault(index.passages[r].source, []).append(i)
-    extra = np.zeros((len(order), 5), dtype="float32")
-    for idx in by_report.values():
-        best_d = max(X[i, 0] for i in idx)
-        best_b = max(X[i, 3] for i in idx)
-        share = sum(1 for i in idx if min(X[i, 4], X[i, 5]) <= math.log(20)) / 20
-        for i in idx:
-            extra[i] = (math.log1p(index.passages[order[i]].position), best_d, best_b, share,
-                        float(X[i, 0] >= best_d or X[i, 3] >= best_b))
-    return extra
+def _report_evidence(report: np.ndarray, cosine: np.ndarray, bm25_rel: np.ndarray,
+                     top20: np.ndarray) -> list[np.ndarray]:
+    """The last four features (see the module's list): how well each candidate's report as a whole
+    matches among the candidates (``report``: each candidate's report as a number)."""
+    codes, inverse = np.unique(report, return_inverse=True)
+    best_d = np.full(len(codes), -np.inf)
+    best_b = np.full(len(codes), -np.inf)
+    np.maximum.at(best_d, inverse, cosine)
+    np.maximum.at(best_b, inverse, bm25_rel)
+    share = np.bincount(inverse, weights=top20.astype(np.float64), minlength=len(codes)) / 20
+    d, b = best_d[inverse], best_b[inverse]
+    return [d, b, share[inverse], ((cosine >= d) | (bm25_rel >= b)).astype(np.float64)]

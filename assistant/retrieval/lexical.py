@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assistant.index.lexical import acronyms, tokenize
+from assistant.index.lexical import acronyms, terms
 
 if TYPE_CHECKING:
     import bm25s
@@ -17,7 +17,7 @@ def scores(retriever: bm25s.BM25, query: str, acronym_index: dict[str, np.ndarra
     one of the query's acronyms, case and all, is lifted above those that do not."""
     import numpy as np
 
-    tokens = [t for t in tokenize([query])[0] if t in retriever.vocab_dict]
+    tokens = [t for t in terms(query) if t in retriever.vocab_dict]
     out = retriever.get_scores(tokens) if tokens else np.zeros(retriever.scores["num_docs"], dtype="float32")
     names = [a for a in acronyms(query) if acronym_index and a in acronym_index]
     if names:
