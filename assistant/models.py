@@ -48,6 +48,9 @@ class Note(BaseModel):
     urls: list[str] = Field(default_factory=list)
 
 
+TITLE_WORDS = 16  # of a report's title embedded with each passage: the passage itself keeps the room
+
+
 class Passage(BaseModel):
     """A passage of a report: the unit that is embedded, searched and cited."""
 
@@ -70,9 +73,12 @@ class Passage(BaseModel):
     def section(self) -> str | None:
         return " > ".join(self.heading_path) if self.heading_path else None
 
-    def embed_text(self) -> str:
-        """What the model embeds: the section heading, then the text."""
-        return f"{self.section}\n{self.text}" if self.heading_path else self.text
+    def embed_text(self, title: str | None = None) -> str:
+        """What the model embeds: its report's title when given (its first TITLE_WORDS words: a passage
+        embedded with its context, setting ``indexing.embed_title``), the section heading, then the text."""
+        head = " ".join(title.split()[:TITLE_WORDS]) if title else ""
+        body = f"{self.section}\n{self.text}" if self.heading_path else self.text
+        return f"{head}\n{body}" if head else body
 
     @staticmethod
     def make_id(source: str, heading_path: list[str], text: str, repeat: int = 0) -> str:

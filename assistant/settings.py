@@ -113,6 +113,9 @@ class Indexing(_Stage):
     hnsw_ef_search: int = Field(512, ge=8, le=8192, description="`hnsw`: candidates considered per search.")
     flush_every: int = Field(2048, ge=1, description="Embedded passages saved to the cache at least this often, so an "
                              "interrupted build resumes where it stopped.")
+    embed_title: bool = Field(True, description="Embed each passage with its report's title (first 16 words) before "
+                              "its section path and text. Measured out of sample in the README; changing it re-embeds "
+                              "every passage at the next build.")
 
 
 class Retrieval(_Stage):

@@ -117,6 +117,33 @@ def test_a_dev_group_no_passage_holds_is_left_out_with_a_warning(tmp_path: Path,
     assert "gold question d002 skipped" in caplog.text, "no evidence left: skipped, not made unanswerable"
 
 
+def test_a_dev_quote_in_a_section_heading_counts_and_numbers_not_in_the_text_are_not_checked(tmp_path: Path):
+    """A line the splitter read as a heading ("Rapporteur : ...") is shown with every passage under it: a
+    development quote found there points to those passages. Note numbers a gold line took from another
+    rendering (``marker_in_text: false``) cannot be checked against this text: note accuracy leaves them out."""
+    from assistant.evaluation import relevant_ids
+    from assistant.models import Manifest, ManifestEntry, Report
+    from tests import fakes
+
+    pace = Report(id="dev-49", file="49_pace.txt", title="Integration of refugees", format="txt")
+    under = fakes.passage("pace-1", "dev-49", "Origin - Reference to committee: Doc. 13903.",
+                          heading=["Rapporteur : Ms Susanna HUOVINEN, Finland, SOC"])
+    other = fakes.passage("pace-2", "dev-49", "Summary of the report.", heading=["Summary"])
+    index = fakes.index_data(fakes.PASSAGES + [under, other], fakes.REPORTS + [pace])
+    index.manifest = Manifest(reports={r.id: ManifestEntry(file=r.file, sha256="0" * 64, metadata={})
+                                       for r in fakes.REPORTS + [pace]})
+    gold = _write(tmp_path / "gold-dev.jsonl", [
+        {"id": "d077", "kind": "follow-up", "file": "49_pace.txt", "turns": ["What did PACE report?", "Who was the rapporteur?"],
+         "relevant": [["Rapporteur : Ms Susanna HUOVINEN, Finland, SOC"]]},
+        {"id": "d084", "kind": "note-source", "file": "49_pace.txt", "turns": ["Which source?"], "footnotes": [1121],
+         "marker_in_text": False, "relevant": [["Summary of the report"]]},
+        {"id": "d085", "kind": "note-source", "file": "49_pace.txt", "turns": ["Which source?"], "footnotes": [3],
+         "relevant": [["Summary of the report"]]}])
+    heading, unnumbered, numbered = load_gold(gold, index)
+    assert relevant_ids(heading, index.passages) == {"pace-1"}
+    assert unnumbered.notes == [] and numbered.notes == ["3"]
+
+
 def test_a_dev_question_whose_file_is_not_indexed_is_skipped_with_a_warning(tmp_path: Path, caplog):
     index = _dev_index()
     gold = _write(tmp_path / "gold-dev.jsonl", [

@@ -107,18 +107,25 @@ class EmbedRate:
             pass
 
 
-def _embed(ingested: Ingested, embedder: Embedder, cache: EmbeddingCache, on_progress: Progress | None,
-           use_cache: bool = True, rate: EmbedRate | None = None, flush_every: int = 2048) -> tuple[np.ndarray, int]:
+def embed_texts(ingested: Ingested, settings: Settings) -> list[str]:
+    """What the model embeds of each passage (with its report's title when ``indexing.embed_title``)."""
+    titles = {r.id: r.title for r in ingested.reports} if settings.indexing.embed_title else {}
+    return [p.embed_text(titles.get(p.source)) for p in ingested.passages]
+
+
+def _embed(texts: list[str], embedder: Embedder, cache: EmbeddingCache,
+           on_progress: Progress | None, use_cache: bool = True, rate: EmbedRate | None = None,
+           flush_every: int = 2048) -> tuple[np.ndarray, int]:
     """Vectors for every passage, from the cache where possible; returns them and how many were embedded.
 
     Says up front how many passages it embeds and about how long that takes (an INFO record of the
     ``assistant.progress`` logger); what it embedded is saved to the cache as it goes, so a build
     interrupted here (Ctrl-C) costs nothing the next time."""
-    keys = [text_key(p.embed_text()) for p in ingested.passages]
+    keys = [text_key(t) for t in texts]
     known = cache.get(keys) if use_cache else {}
     # longest first, as sentence-transformers orders a single call: batches of like lengths pad least
     missing = sorted({keys[i]: i for i, key in enumerate(keys) if key not in known}.values(),
-                     key=lambda i: -len(ingested.passages[i].embed_text()))
+                     key=lambda i: -len(texts[i]))
     if missing and rate is not None:
         seconds = len(missing) / max(rate(), 1e-6)
         notices.info("embedding %s passages (%s from the cache): about %s on this machine", f"{len(missing):,}",
@@ -132,7 +139,7 @@ def _embed(ingested: Ingested, embedder: Embedder, cache: EmbeddingCache, on_pro
             rows = missing[start:start + batch]
             if on_progress:
                 on_progress("embed", start, len(missing))
-            vectors = embedder.encode([ingested.passages[i].embed_text() for i in rows])
+            vectors = embedder.encode([texts[i] for i in rows])
             new.update((keys[i], v) for i, v in zip(rows, vectors))
             pending.extend(keys[i] for i in rows)
             if len(pending) >= flush_every:  # settings.indexing.flush_every: an interrupted build resumes
@@ -193,8 +200,9 @@ def build_locked(settings: Settings, full: bool = False, on_progress: Progress |
     if previous is not None and previous.manifest.reports == ingested.files:  # nothing changed
         return _summary(settings, ingested, started, embedded=0, reused=len(passages), removed=0,
                         version=previous.version, changed=False)
-    rate.sample = [p.embed_text() for p in passages[:64]]
-    vectors, embedded = _embed(ingested, embedder, cache, on_progress, use_cache=not full, rate=rate,
+    texts = embed_texts(ingested, settings)
+    rate.sample = texts[:64]
+    vectors, embedded = _embed(texts, embedder, cache, on_progress, use_cache=not full, rate=rate,
                                flush_every=settings.indexing.flush_every)
     meta = IndexMeta(model=ModelIdentity(**embedder.identity()), splitter=splitter.identity(),
                      parsing=settings.parsing.model_dump(mode="json"),

@@ -203,15 +203,16 @@ def _split(splitter: PassageSplitter, file: _Read, settings: Settings,
     return found
 
 
-def _add(out: Ingested, file: _Read, passages: list[Passage], info: DocumentInfo) -> None:
+def _add(out: Ingested, file: _Read, passages: list[Passage], info: DocumentInfo, embed_title: bool) -> None:
     report = file.report
+    title = report.title if embed_title else None
     out.reports.append(report)
     out.passages.extend(passages)
     out.documents[report.id] = info
     out.details.append(_summary(report, info, len(passages), reused=file.doc is None))
     out.files[report.id] = ManifestEntry(file=report.file, sha256=file.item.sha256, metadata=report.model_dump(),
                                          passages=[p.chunk_id for p in passages],
-                                         text_hashes=[text_key(p.embed_text()) for p in passages])
+                                         text_hashes=[text_key(p.embed_text(title)) for p in passages])
 
 
 def ingest_corpus(settings: Settings, splitter: PassageSplitter, previous: Reusable | None = None,
@@ -232,12 +233,13 @@ def ingest_corpus(settings: Settings, splitter: PassageSplitter, previous: Reusa
         _progress(on_progress, "split", n, len(read))
         if file.doc is None:  # reused: the served version's passages and document record
             assert previous is not None
-            _add(out, file, previous.passages.get(file.report.id, []), previous.documents[file.report.id])
+            _add(out, file, previous.passages.get(file.report.id, []), previous.documents[file.report.id],
+                 settings.indexing.embed_title)
             continue
         found = _split(splitter, file, settings, rate)
         if isinstance(found, Skipped):
             out.skipped.append(found)
         else:
-            _add(out, file, found, _doc_info(file.doc))
+            _add(out, file, found, _doc_info(file.doc), settings.indexing.embed_title)
     _progress(on_progress, "split", len(read), len(read))
     return out

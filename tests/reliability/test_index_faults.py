@@ -148,7 +148,7 @@ def test_damaged_embedding_cache_costs_re_embedding_never_a_wrong_vector(two_ver
             new, old = store.read(work / "index"), store.read(index)
             kept = set().union(*(json.loads(other.read_text())["keys"] for other in shards
                                  if other.suffix == ".json" and other.stem != shard.stem))  # shards left whole
-            wanted = {text_key(p.embed_text()) for p in new.passages}
+            wanted = {text_key(p.embed_text(new.reports[p.source].title)) for p in new.passages}
             assert summary.version == "v0003" and summary.embedded == len(wanted - kept), (shard.name, damage)
             old_rows = {p.chunk_id: i for i, p in enumerate(old.passages)}
             for row, passage in enumerate(new.passages):  # every vector is the passage's own
@@ -156,8 +156,9 @@ def test_damaged_embedding_cache_costs_re_embedding_never_a_wrong_vector(two_ver
                     np.testing.assert_allclose(new.dense.reconstruct(row), old.dense.reconstruct(
                         old_rows[passage.chunk_id]), atol=1e-5)
             trials += 1
+    served = store.read(index)  # the cache holds what was embedded: each passage with its report's title
     assert len(EmbeddingCache(index, next((index / "cache").iterdir()).name, 384).get(
-        [text_key(p.embed_text()) for p in store.read(index).passages])) == len(store.read(index).passages)
+        [text_key(p.embed_text(served.reports[p.source].title)) for p in served.passages])) == len(served.passages)
     assert_documented("An embedding-cache shard truncated, one byte changed, or emptied", f"{trials}",
                       f"{trials}/{trials} builds succeeded; the damaged shard was skipped and its passages "
                       "embedded again (vectors equal to the served ones)")
