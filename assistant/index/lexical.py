@@ -54,6 +54,12 @@ def terms(text: str) -> tuple[str, ...]:
     return tuple(tokenize([text])[0])
 
 
+@lru_cache(maxsize=65536)
+def term_set(text: str) -> frozenset[str]:
+    """The tokens of a heading, title or note text, as a set, cached by the text (they repeat)."""
+    return frozenset(tokenize([text])[0]) if text.strip() else frozenset()
+
+
 def build(passages: list[Passage]) -> bm25s.BM25:
     """The BM25 index of the passages, in memory (row i = passage i)."""
     bm25s = _bm25s()

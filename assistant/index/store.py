@@ -74,12 +74,6 @@ class IndexData:
     def metadata(self) -> MetadataIndex:
         return MetadataIndex(self.passages, self.reports)
 
-    @cached_property
-    def term_cache(self) -> dict[int, tuple[frozenset[str], ...]]:
-        """Per passage row, the words (as BM25 tokenizes them) of its heading, report title, notes and
-        text: filled on demand by the learned ranker's features (retrieval/features.py)."""
-        return {}
-
     def newest_year(self) -> int | None:
         """The newest publication year of the reports ("last year" is the year before it)."""
         years = [r.year for r in self.reports.values() if r.year] or \

@@ -16,7 +16,8 @@ Features (one column each, ``NAMES``):
 * ``heading``: share of the question's words (stemmed, stop words out) in the section path;
 * ``title``: share of them in the report's title;
 * ``notes``: share of them in the passage's notes;
-* ``text``: share of them in the passage itself;
+* ``document``: share of them in the passage as BM25 indexes it (text, section path and notes), read
+  from the lexical index's postings;
 * ``length``: log of the passage's length in tokens;
 * ``position``: log of its place in its report;
 * ``report_best_dense``, ``report_best_bm25``, ``report_share``, ``best_of_report``: evidence of its
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from assistant.retrieval.query import Query
 
 NAMES = ("dense", "dense_gap", "bm25", "bm25_rel", "dense_rank", "bm25_rank", "rrf", "country", "country_lead",
-         "year_own", "year_period", "heading", "title", "notes", "text", "length",
+         "year_own", "year_period", "heading", "title", "notes", "document", "length",
          "position", "report_best_dense", "report_best_bm25", "report_share", "best_of_report")
 
 
@@ -60,23 +61,42 @@ def word_set(text: str) -> set[str]:
     return set(terms(text)) if text.strip() else set()
 
 
-def passage_terms(index: IndexData, rows: list[int]) -> list[tuple[frozenset[str], ...]]:
-    """The words of each row's heading, report title, notes and text (cached on the index)."""
-    from assistant.index.lexical import tokenize
+FIELDS = ("heading", "title", "notes", "document")
 
-    cache = index.term_cache
-    missing = [r for r in rows if r not in cache]
-    if missing:
-        texts = []
-        for r in missing:
-            p = index.passages[r]
-            report = index.reports.get(p.source)
-            texts += [" ".join(p.heading_path), (report.title or "") if report is not None else "",
-                      " ".join(n.text for n in p.footnotes), p.text]
-        tokens = tokenize(texts)
-        for i, r in enumerate(missing):
-            cache[r] = tuple(frozenset(t) for t in tokens[4 * i:4 * i + 4])
-    return [cache[r] for r in rows]
+
+def words_held(index: IndexData, rows: list[int], words: list[str]) -> np.ndarray:
+    """Whether each row's passage (axis 0) holds each word (axis 1, stemmed as BM25 reads them) in each
+    of FIELDS (axis 2): its section path, its report's title, its notes, and anywhere in it as the
+    lexical index holds it. Headings, titles and notes are tokenized once each (cached by their text);
+    the passage itself is looked up in the BM25 postings, so nothing is kept per passage."""
+    from assistant.index.lexical import term_set
+
+    out = np.zeros((len(rows), len(words), len(FIELDS)), dtype=bool)
+    if not rows or not words:
+        return out
+    at = np.asarray(rows, dtype=np.int64)
+    lexical = index.lexical
+    indptr, indices = lexical.scores["indptr"], lexical.scores["indices"]
+    for j, word in enumerate(words):
+        token = lexical.vocab_dict.get(word)
+        if token is None:
+            continue
+        posting = indices[indptr[token]:indptr[token + 1]]
+        if len(posting) and np.all(posting[1:] >= posting[:-1]):  # sorted, as bm25s writes them
+            found = np.searchsorted(posting, at)
+            out[:, j, 3] = posting[np.minimum(found, len(posting) - 1)] == at
+        else:
+            out[:, j, 3] = np.isin(at, posting)
+    passages, reports = index.passages, index.reports
+    keys = (lambda p: " ".join(p.heading_path),
+            lambda p: reports[p.source].title if p.source in reports else "",
+            lambda p: " ".join(n.text for n in p.footnotes))
+    for f, key in enumerate(keys):  # each distinct heading, title or note text read once
+        texts = [key(passages[r]) for r in rows]
+        distinct = {t: i for i, t in enumerate(dict.fromkeys(texts))}
+        table = np.array([[w in term_set(t) for w in words] for t in distinct], dtype=bool)
+        out[:, :, f] = table[[distinct[t] for t in texts]]
+    return out
 
 
 def candidates(index: IndexData, query: Query, query_vector: np.ndarray, depth: int,
@@ -105,11 +125,8 @@ def candidates(index: IndexData, query: Query, query_vector: np.ndarray, depth: 
     bm25_rank = np.fromiter((bm25_at.get(r, depth + 1) for r in order), dtype=np.float64, count=n)
     best_cos = cosine.max() if n else 0.0
     best_bm25 = bm25.max() if n else 0.0
-    words = word_set(query.resolved)
-    shares = np.zeros((n, 4))
-    if words:
-        shares[:] = [[len(words & t) for t in row] for row in passage_terms(index, order)]
-        shares /= len(words)
+    words = sorted(word_set(query.resolved))
+    shares = words_held(index, order, words).sum(axis=1) / len(words) if words else np.zeros((n, len(FIELDS)))
 
     def sign(asked: bool, match: np.ndarray) -> np.ndarray:
         return np.where(match[rows], 1.0, -1.0) if asked else np.zeros(n)

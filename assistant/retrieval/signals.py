@@ -66,16 +66,15 @@ def coverage(index: IndexData, hits: list[Hit], query: Query) -> tuple[float, fl
     """Share of the question's topic words (stemmed, as BM25 reads them; its countries, years and
     question words out) held by the top three hits (text, heading, notes, report title) and by the
     first; 1 when the question asks only who or when."""
-    from assistant.retrieval.features import passage_terms, word_set
+    from assistant.retrieval.features import word_set, words_held
 
-    words = word_set(query.topic)
+    words = sorted(word_set(query.topic))
     if not words:  # asks who or when only ("What did Estonia do in 2023?"): nothing more to cover
         return 1.0, 1.0
     if not hits:
         return 0.0, 0.0
-    rows = [h.row for h in hits[:3]]
-    held = [frozenset().union(*terms) for terms in passage_terms(index, rows)]
-    return len(words & frozenset().union(*held)) / len(words), len(words & held[0]) / len(words)
+    held = words_held(index, [h.row for h in hits[:3]], words).any(axis=2)  # passage x word: anywhere
+    return float(held.any(axis=0).mean()), float(held[0].mean())
 
 
 def ranking(hits: list[Hit], index: IndexData, query: Query) -> Ranking:

@@ -48,9 +48,34 @@ def test_features_come_from_both_searches_and_the_metadata():
     row = found.rows.index(fakes.row(index, "bg-2023"))
     features = dict(zip(NAMES, found.X[row]))
     assert features["dense"] == pytest.approx(0.9) and features["country"] == 1 and features["year_own"] == 1
-    assert features["bm25"] > 0 and features["text"] > 0
+    assert features["bm25"] > 0 and features["document"] > 0
     italy = found.rows.index(fakes.row(index, "it-2022"))
     assert dict(zip(NAMES, found.X[italy]))["country"] == -1
+
+
+def test_words_held_reads_each_field_as_bm25_tokenizes_it():
+    """The postings lookup and the cached heading, title and note sets say what tokenizing each passage
+    says: a word counts in the passage when its text, section path or notes hold it."""
+    from assistant.index.lexical import tokenize
+    from assistant.models import Note
+    from assistant.retrieval.features import FIELDS, words_held
+
+    passages = fakes.PASSAGES + [fakes.passage("noted", "ar-2023", "Housing support for refugees in Sofia.",
+                                               heading=["Access to housing"],
+                                               footnotes=[Note(number="1", text="Ordinance on integration, 2023.")])]
+    index = fakes.index_data(passages)
+    words = sorted(set(tokenize(["housing integration ordinance refugees Sofia asylum report"])[0]))
+    rows = list(range(len(index.passages)))[::-1]  # any order
+    held = words_held(index, rows, words)
+    assert held.shape == (len(rows), len(words), len(FIELDS))
+    for i, r in enumerate(rows):
+        p = index.passages[r]
+        fields = [" ".join(p.heading_path), index.reports[p.source].title, " ".join(n.text for n in p.footnotes),
+                  "\n".join([p.section or "", p.text, *(n.text for n in p.footnotes)])]
+        for f, text in enumerate(fields):
+            tokens = set(tokenize([text])[0]) if text.strip() else set()
+            assert [w in tokens for w in words] == held[i, :, f].tolist(), (p.chunk_id, FIELDS[f])
+    assert held[rows.index(fakes.row(index, "noted")), words.index("ordin"), 2], "a word of its note"
 
 
 def test_the_learned_mode_puts_the_passage_that_matches_everything_first():
