@@ -1,6 +1,6 @@
 """Stage 2-3 of mode ``learned``: the candidates of both searches ordered by a linear model of their
 evidence (features.py): search scores and ranks, country and year agreement, words in the heading,
-title and notes. The model is a logistic regression trained on gold questions by
+title and notes. The model is a pairwise logistic regression trained on gold questions by
 ``assistant.learning`` (scikit-learn) and stored as plain numbers in a JSON file, so answering a
 question needs no scikit-learn: a dot product per candidate.
 

@@ -111,3 +111,16 @@ def test_cross_validation_never_trains_on_the_questions_of_the_same_report():
 def test_the_model_learns_which_evidence_marks_the_relevant_passage():
     model = fit(_examples([str(i) for i in range(12)]))
     assert model.coef[0] > 0 and np.argmax(np.abs(model.coef)) == 0
+
+
+def test_the_model_weighs_what_sets_a_passage_above_the_others_of_its_question():
+    """Pairwise: evidence that is the same for every candidate of a question (it tells questions apart,
+    not passages) gets no weight, however it correlates with relevance across questions."""
+    examples = _examples([str(i) for i in range(12)])
+    for i, e in enumerate(examples):
+        e.X[:, 1] = float(i)  # a question-level value
+        if i % 2:
+            e.y[:] = 0
+            e.y[:2] = 1  # the questions with a higher value have more relevant candidates
+    model = fit(examples)
+    assert model.coef[0] > 0 and abs(model.coef[1]) < 1e-6
