@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from assistant.session import Assistant
 
 log = logging.getLogger(__name__)
+PAIRWISE_C = 1.0  # scikit-learn's default regularisation, not tuned
 
 
 @dataclass
@@ -92,7 +93,7 @@ def fit(examples: list[Example], about: dict[str, Any] | None = None) -> LinearR
         raise UserError("the gold questions give no question with both a relevant and an irrelevant candidate "
                         "to learn from")
     D, w = np.vstack(diffs), np.concatenate(weights) * len(diffs)
-    model = LogisticRegression(C=1.0, max_iter=5000, fit_intercept=False).fit(
+    model = LogisticRegression(C=PAIRWISE_C, max_iter=5000, fit_intercept=False).fit(
         np.vstack([D, -D]), np.r_[np.ones(len(D)), np.zeros(len(D))], sample_weight=np.r_[w, w])
     return LinearRanker(names=NAMES, mean=scaler.mean_, scale=scale, coef=model.coef_[0], intercept=0.0,
                         about=about or {})

@@ -57,6 +57,21 @@ def bm25_candidates(index: IndexData, text: str, n: int,
     return top(scores, n), scores
 
 
+def bm25_evidence(index: IndexData, text: str, n: int,
+                  mask: np.ndarray | None = None) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """As bm25_candidates (the same n rows, acronyms lifting), with every row's BM25 score before the
+    lift and how many of the question's acronyms it holds, apart: the learned ranker weighs them as
+    two pieces of evidence."""
+    raw = lexical.scores(index.lexical, text)
+    held = lexical.acronyms_held(text, index.metadata.acronyms, len(raw))
+    if held is None:
+        held = np.zeros(len(raw), dtype=np.int64)
+    lifted = lexical.lift(raw, held) if held.any() else raw
+    if mask is not None:
+        raw, lifted, held = np.where(mask, raw, 0), np.where(mask, lifted, 0), np.where(mask, held, 0)
+    return top(lifted, n), raw, held
+
+
 def cosines(index: IndexData, rows: list[int], known: list[tuple[int, float]],
             query_vector: np.ndarray) -> dict[int, float]:
     """Cosine similarity of the question and each row: from the dense search's (row, cosine) pairs where

@@ -18,6 +18,8 @@ Features (one column each, ``NAMES``):
 * ``notes``: share of them in the passage's notes;
 * ``document``: share of them in the passage as BM25 indexes it (text, section path and notes), read
   from the lexical index's postings;
+* ``acronym``: the passage holds a name the question writes with two or more capitals (INCLuDE,
+  HELIOS), case and all (BM25's own features leave that lift out);
 * ``length``: log of the passage's length in tokens;
 * ``position``: log of its place in its report;
 * ``report_best_dense``, ``report_best_bm25``, ``report_share``, ``best_of_report``: evidence of its
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.retrieval.candidates import bm25_candidates, cosines, dense_candidates, report_mask
+from assistant.retrieval.candidates import bm25_evidence, cosines, dense_candidates, report_mask
 
 if TYPE_CHECKING:
     from assistant.index.store import IndexData
@@ -40,7 +42,7 @@ if TYPE_CHECKING:
     from assistant.retrieval.query import Query
 
 NAMES = ("dense", "dense_gap", "bm25", "bm25_rel", "dense_rank", "bm25_rank", "rrf", "country", "country_lead",
-         "year_own", "year_period", "heading", "title", "notes", "document", "length",
+         "year_own", "year_period", "heading", "title", "notes", "document", "acronym", "length",
          "position", "report_best_dense", "report_best_bm25", "report_share", "best_of_report")
 
 
@@ -107,7 +109,7 @@ def candidates(index: IndexData, query: Query, query_vector: np.ndarray, depth: 
 
     mask = report_mask(index, sources)
     dense_hits = dense_candidates(index, query_vector, depth, mask)
-    bm25_rows, bm25_all = bm25_candidates(index, query.resolved, depth, mask)
+    bm25_rows, bm25_all, acronyms = bm25_evidence(index, query.resolved, depth, mask)
     dense_rows = [r for r, _ in dense_hits]
     order = list(dict.fromkeys(dense_rows + bm25_rows))
     found = metadata.matches(index.metadata, query, index.dense.ntotal)
@@ -139,7 +141,7 @@ def candidates(index: IndexData, query: Query, query_vector: np.ndarray, depth: 
         np.log(dense_rank), np.log(bm25_rank), 1 / (60 + dense_rank) + 1 / (60 + bm25_rank),
         sign(asks_country, found.country), sign(asks_country, found.lead),
         sign(asks_year, found.own_year), sign(asks_year, found.period),
-        shares, meta.log_tokens[rows], meta.log_position[rows],
+        shares, (acronyms[rows] > 0).astype(np.float64), meta.log_tokens[rows], meta.log_position[rows],
         *_report_evidence(meta.report_code[rows], cosine, bm25 / best_bm25 if best_bm25 > 0 else np.zeros(n),
                           np.minimum(dense_rank, bm25_rank) <= 20),
     ]).astype("float32") if n else np.zeros((0, len(NAMES)), dtype="float32")

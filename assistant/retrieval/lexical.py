@@ -19,9 +19,24 @@ def scores(retriever: bm25s.BM25, query: str, acronym_index: dict[str, np.ndarra
 
     tokens = [t for t in terms(query) if t in retriever.vocab_dict]
     out = retriever.get_scores(tokens) if tokens else np.zeros(retriever.scores["num_docs"], dtype="float32")
+    held = acronyms_held(query, acronym_index, len(out))
+    return lift(out, held) if held is not None else out
+
+
+def acronyms_held(query: str, acronym_index: dict[str, np.ndarray] | None, n: int) -> np.ndarray | None:
+    """How many of the query's acronyms (case and all) each of the n passages holds; None when the
+    query names none that the index knows."""
+    import numpy as np
+
     names = [a for a in acronyms(query) if acronym_index and a in acronym_index]
-    if names:
-        lift = float(out.max()) + 1.0
-        for name in names:
-            out[acronym_index[name]] += lift
-    return out
+    if not names:
+        return None
+    held = np.zeros(n, dtype=np.int64)
+    for name in names:
+        held[acronym_index[name]] += 1
+    return held
+
+
+def lift(scores: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """Scores with each acronym a passage holds lifting it by more than the best score."""
+    return scores + held * (float(scores.max()) + 1.0)
