@@ -54,10 +54,30 @@ def terms(text: str) -> tuple[str, ...]:
     return tuple(tokenize([text])[0])
 
 
-@lru_cache(maxsize=65536)
-def term_set(text: str) -> frozenset[str]:
-    """The tokens of a heading, title or note text, as a set, cached by the text (they repeat)."""
-    return frozenset(tokenize([text])[0]) if text.strip() else frozenset()
+_TERM_SETS: dict[str, frozenset[str]] = {}
+TERM_SETS_MAX = 65536  # distinct texts kept; past it the cache starts again (bounded memory)
+
+
+def term_sets(texts: list[str]) -> list[frozenset[str]]:
+    """The tokens of each heading, title or note text, as a set: cached by the text (they repeat), the
+    ones not seen yet tokenized together in one call."""
+    found: dict[str, frozenset[str]] = {}
+    missing = []
+    for text in dict.fromkeys(texts):
+        known = _TERM_SETS.get(text)
+        if known is not None:
+            found[text] = known
+        elif text.strip():
+            missing.append(text)
+        else:
+            found[text] = frozenset()
+    if missing:
+        new = {text: frozenset(tokens) for text, tokens in zip(missing, tokenize(missing))}
+        if len(_TERM_SETS) + len(new) > TERM_SETS_MAX:
+            _TERM_SETS.clear()
+        _TERM_SETS.update(new)
+        found.update(new)
+    return [found[text] for text in texts]
 
 
 def build(passages: list[Passage]) -> bm25s.BM25:

@@ -32,6 +32,17 @@ class MetadataIndex:
         self.report_code = np.fromiter((codes[p.source] for p in passages), dtype=np.int64, count=self.n)
         self.log_tokens = np.log1p(np.fromiter((p.n_tokens for p in passages), dtype=np.float64, count=self.n))
         self.log_position = np.log1p(np.fromiter((p.position for p in passages), dtype=np.float64, count=self.n))
+        # per row, which distinct heading, report title and note text it has (the ranker reads each once)
+        titles = {rid: r.title for rid, r in reports.items()}
+        self.field_texts: list[list[str]] = []
+        self.field_keys: list[np.ndarray] = []
+        for key in (lambda p: " ".join(p.heading_path), lambda p: titles.get(p.source, ""),
+                    lambda p: " ".join(n.text for n in p.footnotes)):
+            distinct: dict[str, int] = {}
+            keys = np.fromiter((distinct.setdefault(key(p), len(distinct)) for p in passages), dtype=np.int64,
+                               count=self.n)
+            self.field_texts.append(list(distinct))
+            self.field_keys.append(keys)
         from assistant.index.lexical import acronym_rows
 
         self.acronyms = acronym_rows(passages)

@@ -71,7 +71,7 @@ def words_held(index: IndexData, rows: list[int], words: list[str]) -> np.ndarra
     of FIELDS (axis 2): its section path, its report's title, its notes, and anywhere in it as the
     lexical index holds it. Headings, titles and notes are tokenized once each (cached by their text);
     the passage itself is looked up in the BM25 postings, so nothing is kept per passage."""
-    from assistant.index.lexical import term_set
+    from assistant.index.lexical import term_sets
 
     out = np.zeros((len(rows), len(words), len(FIELDS)), dtype=bool)
     if not rows or not words:
@@ -89,15 +89,12 @@ def words_held(index: IndexData, rows: list[int], words: list[str]) -> np.ndarra
             out[:, j, 3] = posting[np.minimum(found, len(posting) - 1)] == at
         else:
             out[:, j, 3] = np.isin(at, posting)
-    passages, reports = index.passages, index.reports
-    keys = (lambda p: " ".join(p.heading_path),
-            lambda p: reports[p.source].title if p.source in reports else "",
-            lambda p: " ".join(n.text for n in p.footnotes))
-    for f, key in enumerate(keys):  # each distinct heading, title or note text read once
-        texts = [key(passages[r]) for r in rows]
-        distinct = {t: i for i, t in enumerate(dict.fromkeys(texts))}
-        table = np.array([[w in term_set(t) for w in words] for t in distinct], dtype=bool)
-        out[:, :, f] = table[[distinct[t] for t in texts]]
+    meta = index.metadata
+    for f, (texts, keys) in enumerate(zip(meta.field_texts, meta.field_keys)):  # each distinct text read once
+        distinct, inverse = np.unique(keys[at], return_inverse=True)
+        table = np.array([[w in held for w in words] for held in term_sets([texts[k] for k in distinct])],
+                         dtype=bool)
+        out[:, :, f] = table[inverse]
     return out
 
 

@@ -124,3 +124,16 @@ def test_the_model_weighs_what_sets_a_passage_above_the_others_of_its_question()
             e.y[:2] = 1  # the questions with a higher value have more relevant candidates
     model = fit(examples)
     assert model.coef[0] > 0 and abs(model.coef[1]) < 1e-6
+
+
+def test_the_heading_title_and_note_words_cache_stays_bounded(monkeypatch):
+    from assistant.index import lexical
+
+    texts = ["Access to housing", "Asylum Report 2023", "", "Ordinance on integration, 2023.", "Access to housing"]
+    expected = [frozenset(lexical.tokenize([t])[0]) if t else frozenset() for t in texts]
+    monkeypatch.setattr(lexical, "_TERM_SETS", {})
+    monkeypatch.setattr(lexical, "TERM_SETS_MAX", 2)
+    for start in range(len(texts)):
+        asked = texts[start:start + 2]
+        assert lexical.term_sets(asked) == expected[start:start + 2]
+        assert len(lexical._TERM_SETS) <= 2
