@@ -76,6 +76,8 @@ def compose(query: Query, ranking: Ranking, abstained: bool,
             about = f" {_constraint_text(query)}"  # "about Bulgaria in 2019"
         elif ranking.missing:
             about = " about " + " or ".join(ranking.missing)
+        elif ranking.unknown_terms:  # "nothing about café"
+            about = " about " + " ".join(ranking.unknown_terms)
         return (f"The reports hold nothing{about} that answers this question. The passages below are only "
                 "possibly related.")
     terms = _terms(query.resolved)

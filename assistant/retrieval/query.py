@@ -6,7 +6,8 @@ newest report's year), "before 2018", "last year" / "this year" / "in the last 3
 the newest report's publication year). A follow-up ("And in 2017?", "What about Ireland?", "Which
 handbook was drafted under it?") keeps what it leaves out: the earlier question is rewritten with
 the new countries or years, or, for a question that points back ("it", "they"), searched together
-with the earlier one.
+with the earlier one. "The following year", "the year before" count from the last years the
+conversation named ("pledges for 2023?", "What did Sweden pledge?", "And the following year?": 2024).
 
 Places and origins: a country can be named as a place ("in Poland", "What did Bulgaria do?", "the
 Italian government") or as where people come from ("refugees from Ukraine", "Syrian refugees",
@@ -43,6 +44,11 @@ _BEFORE = re.compile(rf"\b(before|until|up to)\s+{_Y}\b", re.IGNORECASE)
 _RELATIVE = re.compile(r"\b(last|past|previous|this|current)\s+(year|(\d{1,2}|two|three|four|five)\s+years)\b",
                        re.IGNORECASE)
 _YEAR = re.compile(rf"\b{_Y}\b")
+# a year counted from the conversation's ("And the following year?"), not from the newest report's
+_NEXT_YEAR = re.compile(r"\b(?:the\s+)?(?:following|next|subsequent)\s+year\b|\bthe\s+year\s+after\b|"
+                        r"\ba\s+year\s+later\b", re.IGNORECASE)
+_PREVIOUS_YEAR = re.compile(r"\b(?:the\s+)?(?:preceding|previous|prior)\s+year\b|\bthe\s+year\s+before\b|"
+                            r"\ba\s+year\s+(?:earlier|before)\b", re.IGNORECASE)
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
 _EARLIEST = 1990
 _FILLER = re.compile(r"\b(what|which|who|whom|how|when|where|why|did|does|do|is|are|was|were|has|have|had|the|a|an|"
@@ -318,8 +324,17 @@ def _year_text(years: list[int]) -> str:
 
 
 def _replace_years(text: str, new: list[int]) -> str:
+    # a span that carries its own preposition ("between 2019 and 2021", "since 2019", "last year")
+    # becomes "in <years>"; a bare one ("2019-2021", "2023") keeps the words around it
+    own = re.compile(r"^(between|from|since|after|before|until|up to|last|past|previous|this|current)\b", re.IGNORECASE)
+    led = re.compile(r"\b(in|during|for|of|over|the|to)\s*$", re.IGNORECASE)  # "in the last 3 years"
+
+    def span(m: re.Match[str]) -> str:
+        return "in \x00" if own.match(m.group(0)) and not led.search(m.string[:m.start()]) else "\x00"
+
     for pattern in (_RANGE, _SINCE, _BEFORE, _RELATIVE):
-        text = pattern.sub(lambda m: "\x00", text)
+        text = pattern.sub(span, text)
+    text = re.sub(r"\b(in|during|for|over)\s+the\s+\x00", "\\1 \x00", text, flags=re.IGNORECASE)
     text = _YEAR.sub("\x00", text)
     text = re.sub(r"\x00(\s*\x00)*", "\x00", text)
     return text.replace("\x00", _year_text(new), 1).replace("\x00", "")
@@ -338,10 +353,15 @@ def understand(question: str, history: list[str] | None = None, newest: int | No
     named = _read(question)
     years = years_asked(question, newest)
     previous: Query | None = None
+    asked_before: list[int] = []  # the years the conversation last named
     for earlier in history or []:
         previous = understand(earlier, [previous.resolved] if previous else None, newest)
+        asked_before = previous.years or asked_before
+    shifted = _shifted_years(question, asked_before)
+    if shifted:
+        years = shifted
     who_named = [n.region.label if n.region else n.codes[0] for n in named]
-    if previous is None or not _is_follow_up(question, who_named, years):
+    if previous is None or not (shifted or _is_follow_up(question, who_named, years)):
         return Query(text=question, resolved=question, years=years, topic=topic_of(question), **_who(named))
     resolved = previous.resolved
     if named:
@@ -353,6 +373,19 @@ def understand(question: str, history: list[str] | None = None, newest: int | No
     who = _who(_read(resolved)) if named else {"countries": previous.countries, "places": previous.places,
                                                 "origins": previous.origins, "regions": previous.regions}
     return Query(text=question, resolved=resolved, years=years or previous.years, topic=topic_of(resolved), **who)
+
+
+def _shifted_years(question: str, asked_before: list[int]) -> list[int]:
+    """"The following year" / "the year before" in a conversation that named years: the year after the
+    last of them or before the first; nothing without such years (then "the previous year" is counted
+    from the newest report, as in a question on its own)."""
+    if not asked_before:
+        return []
+    if _NEXT_YEAR.search(question):
+        return [max(asked_before) + 1]
+    if _PREVIOUS_YEAR.search(question):
+        return [min(asked_before) - 1]
+    return []
 
 
 def _strip(text: str, pattern: re.Pattern[str]) -> str:

@@ -34,3 +34,4 @@ class Ranking:
     missing: tuple[str, ...] = ()  # asked countries and years that no passage matches ("Mongolia", "2031")
     nothing_matches: bool = False  # no passage matches an asked country and an asked year together
     asked: int = 0  # countries (as places) and years the question asks about
+    unknown_terms: tuple[str, ...] = ()  # the question's topic words, when the index holds none of them

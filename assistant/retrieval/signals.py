@@ -3,7 +3,8 @@
 
 Abstention weighs several signals: whether the asked countries and years exist in the index at all
 (none: nothing to answer with; some: a partial answer, saying which have nothing), whether any
-passage matches an asked country and year together, and a model (logistic regression trained on
+passage matches an asked country and year together, whether any passage holds any of the words the
+question is about ("café": none does, so nothing to answer with), and a model (logistic regression trained on
 answerable and unanswerable gold questions by ``assistant.learning``, bundled as abstention.json)
 over the best cosine similarity and how much of the question's words the top passages hold.
 """
@@ -77,13 +78,26 @@ def coverage(index: IndexData, hits: list[Hit], query: Query) -> tuple[float, fl
     return float(held.any(axis=0).mean()), float(held[0].mean())
 
 
+def unknown_terms(index: IndexData, query: Query) -> tuple[str, ...]:
+    """The question's topic words as written ("café"), when not one of them (stemmed, as BM25 reads
+    them) is in any passage of the index: the reports cannot be about it. Empty otherwise, and when the
+    question asks only who or when."""
+    from assistant.retrieval.features import word_set
+
+    words = word_set(query.topic)
+    if not words or any(w in index.lexical.vocab_dict for w in words):
+        return ()
+    return tuple(w for w in query.topic.split() if word_set(w))
+
+
 def ranking(hits: list[Hit], index: IndexData, query: Query) -> Ranking:
     """The ranking of these (top) hits with its signals."""
     gone, together = missing(index.metadata, query)
     cover, cover_top = coverage(index, hits, query)
     return Ranking(hits=hits, best_score=best_score(hits), constraints_met=constraints_met(hits),
                    country_known=country_known(index.metadata, query), coverage=cover, coverage_top=cover_top,
-                   missing=gone, nothing_matches=together, asked=len(query.constraint_countries) + len(query.years))
+                   missing=gone, nothing_matches=together, asked=len(query.constraint_countries) + len(query.years),
+                   unknown_terms=unknown_terms(index, query))
 
 
 def abstention_signals(ranking: Ranking) -> np.ndarray:
@@ -101,7 +115,8 @@ def unanswerable(ranking: Ranking, model_path: Path | None = None) -> float:
 
 def abstains(ranking: Ranking, threshold: float, model_path: Path | None = None, cut: float | None = None) -> bool:
     """Nothing to answer with: no passage about the place asked; no year asked held by any passage, or
-    no passage matching an asked country and year together; the best cosine similarity under the
+    no passage matching an asked country and year together; no passage holding any of the words the
+    question is about; the best cosine similarity under the
     floor ``threshold`` (the setting ``abstain_below``); or the abstention model's probability of no
     answer over its cut (``cut``, else the one recorded in the model when it was trained)."""
     if rules_abstain(ranking, threshold):
@@ -116,6 +131,8 @@ def abstains(ranking: Ranking, threshold: float, model_path: Path | None = None,
 def rules_abstain(ranking: Ranking, threshold: float) -> bool:
     """The rules alone (see ``abstains``), without the model."""
     if not ranking.hits or not ranking.country_known or ranking.nothing_matches or ranking.best_score < threshold:
+        return True
+    if ranking.unknown_terms:  # no passage holds any of the words the question is about
         return True
     return bool(ranking.missing) and len(ranking.missing) >= ranking.asked  # everything asked is missing
 

@@ -56,6 +56,25 @@ def test_a_follow_up_adds_a_year_the_first_question_lacked():
     assert (q.countries, q.years) == (["BG"], [2022]) and "2022" in q.resolved and "Bulgaria" in q.resolved
 
 
+@pytest.mark.parametrize(("history", "follow_up", "resolved", "years"), [
+    ([FIRST], "And the following year?", "What did Bulgaria do in 2024?", [2024]),
+    ([FIRST], "What about the year before?", "What did Bulgaria do in 2022?", [2022]),
+    (["What did Bulgaria do between 2019 and 2021?"], "And the next year?", "What did Bulgaria do in 2022?", [2022]),
+    (["What did Malta do in the last 3 years?"], "And the year before?", "What did Malta do in 2021?", [2021]),
+    # the year named two turns back still counts when the turn between named none
+    (["Which EU countries made the biggest resettlement pledges for 2023?", "What did Sweden pledge?"],
+     "And for the following year?", "What did Sweden pledge? in 2024", [2024]),
+])
+def test_the_following_or_previous_year_counts_from_the_conversation(history, follow_up, resolved, years):
+    q = understand(follow_up, history, 2025)
+    assert (q.resolved, q.years) == (resolved, years)
+
+
+def test_the_previous_year_without_a_year_in_the_conversation_counts_from_the_newest_report():
+    assert understand("What did Malta do the previous year?", ["What is Malta's integration programme?"], 2025).years == [2024]
+    assert understand("What did Malta do the previous year?", None, 2025).years == [2024]
+
+
 def test_removing_the_year_chip_searches_without_it():
     q = with_filters(understand(FIRST), years=[])
     assert (q.resolved, q.countries, q.years) == ("What did Bulgaria do?", ["BG"], [])

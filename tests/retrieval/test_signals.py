@@ -114,3 +114,18 @@ def test_the_abstention_model_declines_a_far_question_and_keeps_a_close_one():
                   coverage=0.0, coverage_top=0.0)
     assert unanswerable(far) > unanswerable(close)
     assert abstains(far, threshold=-1.0) and not abstains(close, threshold=-1.0)
+
+
+def test_a_question_about_words_no_passage_holds_is_declined_and_says_which(index):
+    """"Café in Bulgaria": Bulgaria and 2023 are there, café is in no passage at all, so nothing can
+    answer it, however close the passages; a question whose topic some passage holds is left to the model."""
+    from assistant.answer import compose
+
+    about_cafe = Query(text="Café in Bulgaria 2023?", resolved="Café in Bulgaria 2023?", countries=["BG"],
+                       places=["BG"], years=[2023], topic="Café")
+    declined = ranking([hit(by_id("bg-2023"), 0.9)], index, about_cafe)
+    assert declined.unknown_terms == ("Café",) and abstains(declined, threshold=0.0)
+    assert compose(about_cafe, declined, True).startswith("The reports hold nothing about Café that answers")
+    partly = ranking([hit(by_id("bg-2023"), 0.9)], index,
+                     Query(text="q", resolved="q", countries=["BG"], places=["BG"], topic="café ordinance"))
+    assert partly.unknown_terms == () and not abstains(partly, threshold=0.0)
