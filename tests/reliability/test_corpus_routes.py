@@ -324,8 +324,11 @@ def test_ctrl_c_during_a_build_leaves_the_served_index_and_the_next_build_resume
     served = store.current_version(index)
     before = {p.name: p.read_bytes() for p in (index / "versions" / served).rglob("*") if p.is_file()}
     _generated(corpus, 12, 60)
+    # Ctrl-C as in a terminal: a test run started in the background (`cmd &` in a script) inherits SIGINT
+    # ignored, and Python then installs no KeyboardInterrupt handler; the child gets the default back
     proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "index", "--corpus", str(corpus), "--index",
-                             str(index)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             str(index)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = ""
     deadline = time.monotonic() + 240
     while not re.search(r"embed: .*\| [1-9]\d*/\d+", seen) and time.monotonic() < deadline and proc.poll() is None:
