@@ -564,8 +564,8 @@ def train_ranker(settings: Settings, golds: list[Path], out: Path, folds: int = 
              "in_sample": figures([first_relevant(whole, e) for e in examples]),
              "out_of_sample": figures([first_relevant(models[e.question], e) for e in examples]),
              "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    model = learning.fit(examples, about)
-    model.save(out)
+    whole.about.update(about)  # the model scored in sample above, saved with what it records
+    whole.save(out)
     return about
 
 

@@ -151,7 +151,7 @@ def build_rates(corpus: Path, work: Path, embedder: Embedder) -> dict[str, float
     t = time.perf_counter()
     ingested = ingest_corpus(settings, make_splitter(settings, embedder))
     split_s = time.perf_counter() - t
-    texts = [p.embed_text() for p in ingested.passages]
+    texts = ingested.texts  # what the build embeds
     t = time.perf_counter()
     embedder.encode(texts)
     encode_s = time.perf_counter() - t

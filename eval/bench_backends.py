@@ -19,6 +19,7 @@ from assistant.embedding import Embedder
 from assistant.evaluation import evaluate, load_gold
 from assistant.index import store
 from assistant.index.build import build_index
+from assistant.ingest.pipeline import embedded_texts
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +35,8 @@ def main() -> int:
         for backend in BACKENDS:
             settings = Settings(index=work / backend, backend=backend)
             build_index(settings)
-            texts = [p.embed_text() for p in store.read(settings.index).passages] * 3
+            data = store.read(settings.index)
+            texts = embedded_texts(data.passages, data.reports, settings) * 3  # what the build embeds
             embedder = Embedder(settings)
             embedder.encode(texts[:8])
             started = time.perf_counter()

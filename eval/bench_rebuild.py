@@ -20,6 +20,7 @@ from pathlib import Path
 from assistant.embedding import Embedder
 from assistant.index import store
 from assistant.index.build import build_index
+from assistant.ingest.pipeline import embedded_texts
 from assistant.settings import Settings
 from eval.generate import generate
 
@@ -43,7 +44,8 @@ def main() -> int:
         full = build_index(settings, full=True)
         full_s = time.perf_counter() - t
 
-        texts = [p.embed_text() for p in store.read(index).passages]
+        data = store.read(index)
+        texts = embedded_texts(data.passages, data.reports, settings)  # what the build embeds
         t = time.perf_counter()
         embedder.encode(texts)
         encode_s = time.perf_counter() - t

@@ -107,12 +107,6 @@ class EmbedRate:
             pass
 
 
-def embed_texts(ingested: Ingested, settings: Settings) -> list[str]:
-    """What the model embeds of each passage (with its report's title when ``indexing.embed_title``)."""
-    titles = {r.id: r.title for r in ingested.reports} if settings.indexing.embed_title else {}
-    return [p.embed_text(titles.get(p.source)) for p in ingested.passages]
-
-
 def _embed(texts: list[str], embedder: Embedder, cache: EmbeddingCache,
            on_progress: Progress | None, use_cache: bool = True, rate: EmbedRate | None = None,
            flush_every: int = 2048) -> tuple[np.ndarray, int]:
@@ -200,7 +194,7 @@ def build_locked(settings: Settings, full: bool = False, on_progress: Progress |
     if previous is not None and previous.manifest.reports == ingested.files:  # nothing changed
         return _summary(settings, ingested, started, embedded=0, reused=len(passages), removed=0,
                         version=previous.version, changed=False)
-    texts = embed_texts(ingested, settings)
+    texts = ingested.texts
     rate.sample = texts[:64]
     vectors, embedded = _embed(texts, embedder, cache, on_progress, use_cache=not full, rate=rate,
                                flush_every=settings.indexing.flush_every)

@@ -69,6 +69,7 @@ class Ingested:
     documents: dict[str, DocumentInfo] = field(default_factory=dict)
     files: dict[str, ManifestEntry] = field(default_factory=dict)  # report id -> manifest entry
     hashes: dict[str, str] = field(default_factory=dict)  # file name -> sha256, of every file considered
+    texts: list[str] = field(default_factory=list)  # what the model embeds of each passage (embedded_texts)
 
 
 @dataclass(frozen=True)
@@ -203,16 +204,25 @@ def _split(splitter: PassageSplitter, file: _Read, settings: Settings,
     return found
 
 
-def _add(out: Ingested, file: _Read, passages: list[Passage], info: DocumentInfo, embed_title: bool) -> None:
+def embedded_texts(passages: list[Passage], reports: dict[str, Report], settings: Settings) -> list[str]:
+    """What the model embeds of each passage: its report's title too when ``indexing.embed_title``
+    (``Passage.embed_text``). The build's embedding-cache keys and the manifest's text hashes both come
+    from here."""
+    titled = settings.indexing.embed_title
+    return [p.embed_text(reports[p.source].title if titled and p.source in reports else None) for p in passages]
+
+
+def _add(out: Ingested, file: _Read, passages: list[Passage], info: DocumentInfo, settings: Settings) -> None:
     report = file.report
-    title = report.title if embed_title else None
+    texts = embedded_texts(passages, {report.id: report}, settings)
     out.reports.append(report)
     out.passages.extend(passages)
+    out.texts.extend(texts)
     out.documents[report.id] = info
     out.details.append(_summary(report, info, len(passages), reused=file.doc is None))
     out.files[report.id] = ManifestEntry(file=report.file, sha256=file.item.sha256, metadata=report.model_dump(),
                                          passages=[p.chunk_id for p in passages],
-                                         text_hashes=[text_key(p.embed_text(title)) for p in passages])
+                                         text_hashes=[text_key(t) for t in texts])
 
 
 def ingest_corpus(settings: Settings, splitter: PassageSplitter, previous: Reusable | None = None,
@@ -233,13 +243,12 @@ def ingest_corpus(settings: Settings, splitter: PassageSplitter, previous: Reusa
         _progress(on_progress, "split", n, len(read))
         if file.doc is None:  # reused: the served version's passages and document record
             assert previous is not None
-            _add(out, file, previous.passages.get(file.report.id, []), previous.documents[file.report.id],
-                 settings.indexing.embed_title)
+            _add(out, file, previous.passages.get(file.report.id, []), previous.documents[file.report.id], settings)
             continue
         found = _split(splitter, file, settings, rate)
         if isinstance(found, Skipped):
             out.skipped.append(found)
         else:
-            _add(out, file, found, _doc_info(file.doc), settings.indexing.embed_title)
+            _add(out, file, found, _doc_info(file.doc), settings)
     _progress(on_progress, "split", len(read), len(read))
     return out

@@ -323,14 +323,17 @@ def _year_text(years: list[int]) -> str:
     return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
 
 
-def _replace_years(text: str, new: list[int]) -> str:
-    # a span that carries its own preposition ("between 2019 and 2021", "since 2019", "last year")
-    # becomes "in <years>"; a bare one ("2019-2021", "2023") keeps the words around it
-    own = re.compile(r"^(between|from|since|after|before|until|up to|last|past|previous|this|current)\b", re.IGNORECASE)
-    led = re.compile(r"\b(in|during|for|of|over|the|to)\s*$", re.IGNORECASE)  # "in the last 3 years"
+# A years span that carries its own preposition ("between 2019 and 2021", "since 2019", "last year")
+# becomes "in <years>" in a rewritten follow-up, unless words before it already lead to it ("in the last
+# 3 years"); a bare one ("2019-2021", "2023") keeps the words around it.
+_OWN_PREPOSITION = re.compile(r"^(between|from|since|after|before|until|up to|last|past|previous|this|current)\b",
+                              re.IGNORECASE)
+_LED = re.compile(r"\b(in|during|for|of|over|the|to)\s*$", re.IGNORECASE)
 
+
+def _replace_years(text: str, new: list[int]) -> str:
     def span(m: re.Match[str]) -> str:
-        return "in \x00" if own.match(m.group(0)) and not led.search(m.string[:m.start()]) else "\x00"
+        return "in \x00" if _OWN_PREPOSITION.match(m.group(0)) and not _LED.search(m.string[:m.start()]) else "\x00"
 
     for pattern in (_RANGE, _SINCE, _BEFORE, _RELATIVE):
         text = pattern.sub(span, text)
