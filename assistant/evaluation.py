@@ -585,7 +585,7 @@ def train_abstention(settings: Settings, golds: list[Path], out: Path, folds: in
                 "false_abstention": round(statistics.fmean(abstained[e.question] for e in answerable), 4),
                 "unanswerable_declined": round(statistics.fmean(abstained[e.question] for e in examples if e.unanswerable), 4)}
 
-    whole = learning.fit_abstention(examples)
+    whole = learning.fit_abstention(examples, folds=folds)
     inside = {e.question: bool(e.hard or whole.probability(e.x[None, :])[0] > whole.about["cut"])
               for e in examples}
     about = {"gold": [g.name for g in golds], "questions": len(examples),

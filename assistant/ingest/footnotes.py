@@ -58,6 +58,9 @@ _RANGE_LINE = re.compile(r"^\s*\d{1,4}\s*[-–]\s*\d{1,4}\s*$")
 _FURNITURE = re.compile(r"^\s*(©|\(c\)\s|copyright\b)", re.IGNORECASE)
 _MD_HEADING_LINE = re.compile(r"^#{1,6}\s")
 _TERMINAL = ".!?)]>”\"'’"
+# A note shown where it is cited (a web page's expanded or pop-up note, copied as text): a line that is
+# only a bracketed number, "(1)" or "[1]", right under the text it marks and right above the note's text.
+_EXPANDED_MARK = re.compile(r"^\s*(?:\((\d{1,4})\)|\[(\d{1,4})\])\s*$")
 # A run's next note may skip numbers (notes the reader of the file lost, a note without a marker left out)
 # by up to this many: the next note line numbered from one to this many above the last note goes on.
 _MAX_SKIP = 20
@@ -104,6 +107,7 @@ class NoteTable:
     block_of: list[int] = field(default_factory=list)
     block_lines: list[int] = field(default_factory=list)
     unresolved: int = 0  # markers with no note of their number (left in the text or removed)
+    placed: set[int] = field(default_factory=set)  # notes whose marker is already a placeholder (expanded notes)
 
     def add(self, number: str, text: str, line: int, block: int = 0) -> None:
         self.notes.append(clean_note(number, text))
@@ -424,6 +428,50 @@ def _split_runs(lines: list[str], body: list[str], table: NoteTable) -> None:
             body[i] = ""
 
 
+def _expanded_notes(body: list[str], table: NoteTable) -> None:
+    """Notes shown where they are cited, taken out of ``body`` in place: a line that is only "(n)" or
+    "[n]", with the cited text on the line right above it and the note's text from the line right below
+    it to the end of that paragraph (a web page's expanded or pop-up note copied as text)::
+
+        A. Draft resolution
+        (1)
+        Draft resolution adopted unanimously by the committee on 25 April 2017.
+
+    The marker becomes a placeholder glued to the cited line, so the note travels with that passage.
+    A numbered list has the same look, so the numbers of all such lines in the document must go up
+    (from any number, a few skipped at most: ``_MAX_SKIP``), the line above may not end with a colon (a list's lead-in) nor be a marker
+    itself, and the note's paragraph must end a sentence; else none of them is read as a note."""
+    found: list[tuple[int, int, int]] = []  # (marker line, number, first line after the note)
+    for i, line in enumerate(body):
+        m = _EXPANDED_MARK.match(line)
+        if not m or i == 0 or i + 1 >= len(body):
+            continue
+        above, below = body[i - 1], body[i + 1]
+        if (not above.strip() or not below.strip() or above.rstrip().endswith(":")
+                or _EXPANDED_MARK.match(above) or _EXPANDED_MARK.match(below) or _note_line(below)):
+            return
+        j = i + 1
+        while j < len(body) and body[j].strip():
+            if _EXPANDED_MARK.match(body[j]):
+                return
+            j += 1
+        if not _ends_note(body[j - 1]):
+            return
+        found.append((i, int(m.group(1) or m.group(2)), j))
+    if not found or not all(a[1] < b[1] <= a[1] + _MAX_SKIP for a, b in zip(found, found[1:])):
+        return
+    for i, number, j in found:
+        index = len(table.notes)
+        table.add(str(number), " ".join(ln.strip() for ln in body[i + 1:j]), i, len(table.block_lines))
+        table.block_lines.append(i)
+        table.placed.add(index)
+        table.cited.add(index)
+        body[i - 1] = body[i - 1].rstrip() + _placeholder(index)
+        for k in range(i, j):
+            body[k] = ""
+    table.form = table.form or "expanded"
+
+
 def split_notes(lines: list[str]) -> tuple[list[str], NoteTable]:
     """Take the notes out of a document's lines.
 
@@ -468,6 +516,7 @@ def split_notes(lines: list[str]) -> tuple[list[str], NoteTable]:
                 i = j
             else:
                 i += 1
+    _expanded_notes(body, table)
     for line in body:
         if _FURNITURE.match(line):
             table.furniture.append(line.strip())
@@ -496,7 +545,9 @@ def mark_markers(body: str, table: NoteTable) -> str:
     power (m², 10⁶) or data (2021.1190 could be a number), and a word or number is never dropped on a
     guess.
     """
-    if table.form in (None, "superscript"):
+    if table.form == "expanded":  # only notes shown where they are cited: their markers are placed
+        pass
+    elif table.form in (None, "superscript"):
         body = _mark_superscript(body, table)
     else:
         body = _mark_blocks(body, table)
@@ -533,7 +584,8 @@ def _mark_blocks(body: str, table: NoteTable) -> str:
     # per block: note number -> index
     blocks: list[dict[str, int]] = [{} for _ in table.block_lines]
     for i, note in enumerate(table.notes):
-        blocks[table.block_of[i]].setdefault(note.number, i)
+        if i not in table.placed:
+            blocks[table.block_of[i]].setdefault(note.number, i)
     current = 0  # the block the text is citing now
     top = [0] * len(blocks)  # the highest number cited in each block so far
 
@@ -583,6 +635,8 @@ def _mark_glued(body: str, table: NoteTable, block_at: list[int]) -> str:
     out: list[str] = []
     pos = 0
     for i, note in enumerate(table.notes):
+        if i in table.placed:
+            continue
         number = note.number
         starts = at.get(number, ())
         k = bisect_left(starts, pos)
@@ -607,6 +661,8 @@ def _mark_superscript(body: str, table: NoteTable) -> str:
     # note number -> its notes' lines and indexes, in line order (a number may restart)
     by_number: dict[str, tuple[list[int], list[int]]] = {}
     for i in sorted(range(len(table.notes)), key=lambda k: (table.line_of[k], k)):
+        if i in table.placed:
+            continue
         lines, indexes = by_number.setdefault(table.notes[i].number, ([], []))
         lines.append(table.line_of[i])
         indexes.append(i)

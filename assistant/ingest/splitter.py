@@ -22,7 +22,7 @@ from assistant.ingest.layout import Block
 from assistant.ingest.pages import PageTracker, visible
 from assistant.models import Passage
 
-SPLITTER_VERSION = "7"  # 7: country tags know Kosovo and plural demonyms; 6: passages carry the pages they span (PDF)
+SPLITTER_VERSION = "8"  # 8: notes shown where they are cited ("(1)" under the cited line); 7: country tags know Kosovo and plural demonyms; 6: passages carry the pages they span (PDF)
 ORPHAN_SECTION = "Notes not cited in the text"
 _FIRST = re.compile(r"(?<=[.!?])\s")
 # A line that belongs to the passage before it: "(Source: ...)", "Source: ...", "(Photo: ...)", "(Working ...)".

@@ -52,10 +52,11 @@ LEFTOVER = re.compile(r"\[\^?\d+\]|\^\d|<sup>|[•" + SUPERSCRIPTS + r"]|[.,]\d"
 @st.composite
 def documents(draw):
     """(text, fmt, chapters) with chapters = [[(paragraph words, cited note text or None), ...], ...]."""
-    style = draw(st.sampled_from(sorted(NOTE_LINE)))
-    kind = "superscript" if style == "superscript" else draw(st.sampled_from(sorted(MARKER)))
+    style = draw(st.sampled_from(sorted(NOTE_LINE) + ["expanded"]))
+    kind = style if style in ("superscript", "expanded") else draw(st.sampled_from(sorted(MARKER)))
     fmt = "md" if "anchor" in (style, kind) or draw(st.booleans()) else "txt"
-    restart = draw(st.sampled_from(["none", "chapter", "page"]))
+    # a note shown where it is cited ("expanded", a web page's pop-up note) is numbered through the page
+    restart = "none" if style == "expanded" else draw(st.sampled_from(["none", "chapter", "page"]))
     # numbering that restarts starts again at 1; one that runs through a report may start anywhere
     first = 1 if restart != "none" else draw(st.sampled_from([1, 7, 893, 1190]))
     placement = draw(st.sampled_from(["file", "chapter", "page"]))
@@ -85,8 +86,11 @@ def documents(draw):
                 note = None
                 if cites:
                     note = "Reference " + " ".join(draw(st.lists(_word, min_size=1, max_size=6))) + "."
-                    para += MARKER[kind](number)
-                    page_notes.append(NOTE_LINE[style](number, note))
+                    if style == "expanded":  # the marker alone under the cited text, the note right below
+                        para += "\n" + draw(st.sampled_from(["({})", "[{}]", "\t\t({}) "])).format(number) + "\n" + note
+                    else:
+                        para += MARKER[kind](number)
+                        page_notes.append(NOTE_LINE[style](number, note))
                     number += draw(st.integers(1, 3)) if skips else 1
                 out.append(para)
                 chapter.append((sentences, note))
@@ -464,3 +468,30 @@ def test_a_paragraph_starting_with_a_year_glued_above_stays_in_the_body():
             "2023 saw a rise in arrivals in the south.\n\nLater years were calmer.\n")
     doc = parse_text(text, "txt")
     assert not doc.notes and "2023 saw a rise in arrivals in the south." in _body(doc)
+
+
+def test_a_note_shown_where_it_is_cited_travels_with_the_cited_line():
+    """A web page's expanded note copied as text: "(1)" alone under the cited heading, the note right below."""
+    text = ("Summary\n\nThe report looks at integration in member States.\n\nA. Draft resolution \n\t\t\t(1) \n"
+            "\t\t\tDraft resolution adopted\nunanimously by the committee on 25 April 2017.\n\n"
+            "1. During 2015, the mass arrival of refugees in western Europe put reception systems under strain.\n")
+    doc = parse_text(text, "txt")
+    assert doc.note_form == "expanded" and not doc.warnings
+    assert [(n.number, n.text) for n in doc.notes] == [
+        ("1", "Draft resolution adopted unanimously by the committee on 25 April 2017.")]
+    passages = _splitter(30, 40).split(doc, "r")
+    holder = [p for p in passages if p.footnotes]
+    assert len(holder) == 1 and "Draft resolution" in holder[0].text
+    joined = " ".join(p.text for p in passages)
+    assert "(1)" not in joined and "adopted unanimously" not in joined
+    assert "1. During 2015" in joined
+
+
+def test_a_list_of_bracketed_numbers_on_their_own_lines_is_not_notes():
+    lead_in = ("The applicant must:\n(1)\nRegister with the office.\n\n(2)\nAttend the course.\n")
+    items = ("Steps\n(1)\nRegister with the office.\n(2)\nAttend the course.\n")
+    restarted = ("First part\n(1)\nRegister with the office.\n\nSecond part\n(1)\nAttend the course.\n")
+    for text in (lead_in, items, restarted):
+        doc = parse_text(text, "txt")
+        assert not doc.notes, text
+        assert "Register with the office." in "\n".join(b.text for b in doc.blocks + []) + "\n".join(doc.headings)
