@@ -137,3 +137,36 @@ def test_the_heading_title_and_note_words_cache_stays_bounded(monkeypatch):
         asked = texts[start:start + 2]
         assert lexical.term_sets(asked) == expected[start:start + 2]
         assert len(lexical._TERM_SETS) <= 2
+
+
+def test_the_abstention_cut_is_chosen_on_questions_the_model_has_not_seen():
+    """Chosen in sample, the cut sits at the edge of 3% false abstentions on the training questions and
+    crosses it on the next ones; it is chosen on each question's out-of-fold probability instead."""
+    from assistant.learning import (
+        MAX_FALSE_ABSTENTION,
+        AbstentionExample,
+        _abstention_model,
+        _best_cut,
+        fit_abstention,
+        grouped_folds,
+    )
+
+    rng = np.random.default_rng(7)
+    examples = []
+    for i in range(160):
+        unanswerable = i % 4 == 0
+        x = rng.normal(-0.8 if unanswerable else 0.4, 1.0, size=3)
+        examples.append(AbstentionExample(question=f"q{i}", x=x, unanswerable=unanswerable, hard=False,
+                                          group=f"r{i % 23}"))
+    y = np.array([e.unanswerable for e in examples], dtype=int)
+    hard = np.zeros(len(examples), dtype=bool)
+    X = np.vstack([e.x for e in examples])
+    model = fit_abstention(examples)
+    outside = np.zeros(len(examples))
+    for train, test in grouped_folds([e.group for e in examples], 5)[1]:
+        outside[test] = _abstention_model([examples[i] for i in train]).probability(X[test])
+    inside_cut = _best_cut(model.probability(X), hard, y)
+    assert inside_cut != model.about["cut"], "the fixture should tell the two choices apart"
+    assert model.about["cut"] == _best_cut(outside, hard, y)
+    false = ((outside > model.about["cut"]) & (y == 0)).sum() / (y == 0).sum()
+    assert false <= MAX_FALSE_ABSTENTION
