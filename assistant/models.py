@@ -344,6 +344,20 @@ class PassageHit(BaseModel):
     text: str
     source: SourceRef
     footnotes: list[Note]
+    # how it matches what was asked: both (country and year), country, year, neither; any when the
+    # question asks neither a country nor a year (added with answers built from matching passages)
+    match: str = "any"
+
+
+class AnswerSentence(BaseModel):
+    """One sentence of the answer text: the passage it quotes (``rank``), the sentence before it when it
+    leans on it (``context``: "A similar forum ..." comes with the forum it is similar to), and the
+    passage's year when the sentence names none."""
+
+    rank: int
+    text: str
+    context: str | None = None
+    year: int | None = None
 
 
 class Filters(BaseModel):
@@ -362,7 +376,9 @@ class Answer(BaseModel):
     answer: str
     passages: list[PassageHit]
     index_version: str | None = None  # the index version that answered (added after the first release)
-    # answered; partial: some asked country or year has nothing in the index (``missing`` says which);
-    # none: abstained (added with the abstention model; ``abstained`` stays, true exactly when none)
+    # answered; partial: some asked country or year (or country-year cell, "Greece for 2022") has no
+    # matching passage (``missing`` says which); none: abstained, or no passage matches what was asked
+    # (``abstained`` stays: the decision that nothing in the reports answers the question)
     status: str = "answered"
     missing: list[str] = Field(default_factory=list)
+    sentences: list[AnswerSentence] = Field(default_factory=list)  # the answer text's quoted sentences

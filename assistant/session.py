@@ -7,7 +7,7 @@ import logging
 import threading
 from pathlib import Path
 
-from assistant.answer import compose
+from assistant.answer import compose_answer
 from assistant.embedding import Embedder
 from assistant.errors import UserError
 from assistant.index import store
@@ -200,17 +200,20 @@ class Assistant:
         query, ranking = self.retrieve(question, history, k, mode, countries=countries, years=years, reports=reports,
                                        index=index, ranker=ranker)
         abstained = self.abstains(ranking)
+        composed = compose_answer(query, ranking, abstained, self.settings.answer.answer_sentences,
+                                  index.metadata.periods)
         passages = []
-        for i, hit in enumerate(ranking.hits, start=1):
+        for i, (hit, kind) in enumerate(zip(ranking.hits, composed.matches), start=1):
             report = index.reports[hit.passage.source]
             passages.append(PassageHit(
                 rank=i, score=round(hit.score, 4), chunk_id=hit.passage.chunk_id, text=hit.passage.text,
                 source=SourceRef(id=report.id, title=report.title, year=report.year, url=report.url,
                                  section=hit.passage.section, pages=list(hit.passage.pages), ocr=hit.passage.ocr),
-                footnotes=hit.passage.footnotes,
+                footnotes=hit.passage.footnotes, match=kind,
             ))
         return Answer(query=query.text, resolved_query=query.resolved,
                       filters=Filters(countries=query.countries, years=query.years, topic=query.topic),
-                      abstained=abstained, status=signals.status(ranking, abstained), missing=list(ranking.missing),
-                      answer=compose(query, ranking, abstained, self.settings.answer.answer_sentences), passages=passages, index_version=index.version)
+                      abstained=abstained, status=composed.status, missing=composed.missing,
+                      answer=composed.text, sentences=composed.sentences, passages=passages,
+                      index_version=index.version)
 

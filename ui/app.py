@@ -57,6 +57,8 @@ CSS = """
 .answer a.cite { font-weight: 600; text-decoration: none; }
 .empty { background: #fff4e5; border: 1px solid #f0b36b; border-radius: 6px; padding: 10px 12px; margin-bottom: 8px; }
 .related { font-weight: 600; margin: 4px 0 8px 0; }
+.card .meta .match { border-radius: 4px; padding: 0 4px; font-size: 0.75rem; border: 1px solid var(--border-color-primary); }
+.card .meta .match-both { font-weight: 600; }
 """
 
 

@@ -284,7 +284,7 @@ def _fill(text: str, indent: str, width: int = 100) -> str:
 
 def _print_answer(answer: Any) -> None:
     from assistant.geo import country_name
-    from ui.text import place
+    from ui.text import apart, match_label, place
 
     understood = []
     if answer.filters.countries:
@@ -294,12 +294,17 @@ def _print_answer(answer: Any) -> None:
     click.echo(f"Searched: {answer.resolved_query}" + (f"  ({'; '.join(understood)})" if understood else ""))
     click.echo("")
     click.echo(textwrap.fill(answer.answer, width=100))
+    matching, others = apart(answer)
     if answer.abstained and answer.passages:
         click.echo("\nPossibly related:")
-    for hit in answer.passages:
+    for n, hit in enumerate(matching + others):
+        if n == len(matching) and matching and others:
+            click.echo("\nNot matching what was asked:")
         src = hit.source
         year = f", {src.year}" if src.year else ""
-        click.echo(f"\n[P{hit.rank}] {src.title}{year} — {place(src)}   (score {hit.score:.3f}, {hit.chunk_id})")
+        label = match_label(hit, answer)
+        click.echo(f"\n[P{hit.rank}] {src.title}{year} — {place(src)}   (score {hit.score:.3f}, {hit.chunk_id})"
+                   + (f"\n     [{label}]" if label else ""))
         if src.url:
             click.echo(f"     {src.url}")
         click.echo(_fill(hit.text, "     "))

@@ -10,7 +10,7 @@ from urllib.parse import quote, unquote
 
 from assistant.geo import country_name
 from assistant.models import Answer, PassageHit, Report, SourceRef
-from ui.text import pages_label, place
+from ui.text import apart, match_label, pages_label, place
 
 REPORTS_PATH = "reports"  # the web chat serves the corpus's PDFs under /reports/<file> (ui/app.py)
 
@@ -118,11 +118,17 @@ def cards_html(answer: Answer, reports: dict[str, Report] | None = None) -> str:
     parts = ['<div class="cards">']
     if answer.abstained:
         parts.append('<div class="related" id="possibly-related">Possibly related</div>')
-    for hit in answer.passages:
+    matching, others = apart(answer)
+    for n, hit in enumerate(matching + others):
+        if n == len(matching) and matching and others:
+            parts.append('<div class="related" id="not-matching">Not matching what was asked</div>')
         src, report = hit.source, reports.get(hit.source.id)
+        label = match_label(hit, answer)
+        badge = (f'<span class="match match-{html.escape(hit.match)}" data-match="{html.escape(hit.match)}">'
+                 f"{html.escape(label)}</span>") if label else ""
         ocr = ('<span class="ocr" title="Text read from the page image by OCR: check it against the PDF">OCR</span>'
                if src.ocr else "")
-        meta = " · ".join(x for x in [html.escape(src.section or ""), pdf_link(src, report), ocr,
+        meta = " · ".join(x for x in [badge, html.escape(src.section or ""), pdf_link(src, report), ocr,
                                       html.escape(when(report, src.year)), link(src.url, "source") if src.url else ""]
                           if x)
         notes = ""

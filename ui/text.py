@@ -61,3 +61,40 @@ def quality_line(quality: Any) -> str:
         return "not measured (indexed by an older version; `assistant index --full` measures it)"
     problems = quality.problems()
     return f"{quality.verdict} (score {quality.score:.2f})" + (f": {'; '.join(problems)}" if problems else "")
+
+
+def asked_label(answer: Any) -> str:
+    """What the question asked, as the answer understood it: "Bulgaria, 2023"."""
+    from assistant.geo import country_name
+
+    places = [country_name(c) for c in answer.filters.countries]
+    return ", ".join(places + [str(y) for y in answer.filters.years])
+
+
+_MATCH_WORDS = {"both": "matches {asked}", "country": "the country asked, another year",
+                "year": "the year asked, another country", "neither": "another country and year"}
+
+
+def match_label(hit: Any, answer: Any) -> str:
+    """How a passage matches what was asked, in words ("matches Bulgaria, 2023", "the country asked,
+    another year"); "" when the question asked no country and no year."""
+    if hit.match == "any":
+        return ""
+    asked = asked_label(answer)
+    if hit.match in ("country", "year") and not (answer.filters.countries and answer.filters.years):
+        return f"matches {asked}"  # only one of the two asked, and it matches
+    if hit.match == "neither" and not (answer.filters.countries and answer.filters.years):
+        return "another country" if answer.filters.countries else "another year"
+    return _MATCH_WORDS[hit.match].format(asked=asked)
+
+
+def apart(answer: Any) -> tuple[list[Any], list[Any]]:
+    """The answer's passages that match everything asked, and the others (shown apart), in rank order.
+    An abstained answer has none that match."""
+    if answer.abstained:
+        return [], list(answer.passages)
+    asked_both = bool(answer.filters.countries and answer.filters.years)
+    wanted = {"any"} if not (answer.filters.countries or answer.filters.years) else {"both"} if asked_both \
+        else {"country", "year"}
+    matching = [h for h in answer.passages if h.match in wanted]
+    return matching, [h for h in answer.passages if h.match not in wanted]

@@ -53,8 +53,11 @@ _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
 _EARLIEST = 1990
 _FILLER = re.compile(r"\b(what|which|who|whom|how|when|where|why|did|does|do|is|are|was|were|has|have|had|the|a|an|"
                      r"in|on|of|for|to|and|about|during|since|between|from|until|before|after|last|this|year|"
-                     r"years|done|happen|happens|happened|say|says|said|tell|describe|mention|mentioned)\b",
-                     re.IGNORECASE)  # (question words and the verbs of a question that asks nothing in particular)
+                     r"years|done|happen|happens|happened|say|says|said|tell|describe|mention|mentioned|"
+                     r"compare|compared|comparison|versus|vs|differ|differs|difference|differences|change|"
+                     r"changes|changed|evolve|evolved)\b",
+                     re.IGNORECASE)  # (question words, the verbs of a question that asks nothing in particular,
+#                                      and the words that ask for a comparison or a timeline)
 
 
 @dataclass(frozen=True)
@@ -256,7 +259,7 @@ def topic_of(question: str) -> str:
     text = _country_pattern().sub(" ", question)
     text = _YEAR.sub(" ", text)
     text = _FILLER.sub(" ", text)
-    text = re.sub(r"[^\w\s'-]", " ", text)
+    text = re.sub(r"[^\w\s'-]|(?<![\w'])['’]s\b", " ", text)  # ("Italy's" less Italy leaves "'s")
     return " ".join(w for w in text.split() if any(c.isalnum() for c in w))
 
 

@@ -135,10 +135,3 @@ def rules_abstain(ranking: Ranking, threshold: float) -> bool:
     if ranking.unknown_terms:  # no passage holds any of the words the question is about
         return True
     return bool(ranking.missing) and len(ranking.missing) >= ranking.asked  # everything asked is missing
-
-
-def status(ranking: Ranking, abstained: bool) -> str:
-    """``none`` (abstained), ``partial`` (some asked country or year has nothing) or ``answered``."""
-    if abstained:
-        return "none"
-    return "partial" if ranking.missing else "answered"

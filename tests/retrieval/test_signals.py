@@ -84,16 +84,20 @@ def test_an_absent_year_or_pair_is_missing_and_abstains(index):
 
 
 def test_a_partial_answer_says_what_has_nothing(index):
-    from assistant.retrieval.signals import status
+    from assistant.answer import compose_answer
 
     both = ranking([hit(by_id("bg-2023"), 0.9)], index,
                    Query(text="q", resolved="q", countries=["BG", "PT"], places=["BG", "PT"], years=[2023]))
     assert both.missing == ("Portugal",) and not both.nothing_matches and both.country_known
-    assert not abstains(both, threshold=0.0) and status(both, False) == "partial"
-    assert status(both, True) == "none"
+    asked = Query(text="q", resolved="q", countries=["BG", "PT"], places=["BG", "PT"], years=[2023])
+    answer = compose_answer(asked, both, abstains(both, threshold=0.0), periods=index.metadata.periods)
+    assert not abstains(both, threshold=0.0) and answer.status == "partial"
+    assert answer.missing == ["Portugal for 2023"] and answer.text.startswith("Nothing on Portugal for 2023 in these")
+    assert compose_answer(asked, both, True).status == "none"
     whole = ranking([hit(by_id("bg-2023"), 0.9)], index,
                     Query(text="q", resolved="q", countries=["BG"], places=["BG"], years=[2023]))
-    assert status(whole, abstains(whole, threshold=0.0)) == "answered"
+    bg = Query(text="q", resolved="q", countries=["BG"], places=["BG"], years=[2023])
+    assert compose_answer(bg, whole, abstains(whole, threshold=0.0), periods=index.metadata.periods).status == "answered"
 
 
 def test_coverage_reads_the_question_words_in_the_top_passages(index):

@@ -1,0 +1,111 @@
+"""How each passage matches what the question asks (its countries as places, its years), and which
+asked country-year cells no passage of the answer matches.
+
+A passage matches an asked country when it is about it (its countries, taken from its text and heading),
+and an asked year when it names the year or its report covers it (the report's period): the same
+evidence the ranking weighs (retrieval/metadata.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from assistant.geo import country_name
+from assistant.models import Passage
+from assistant.retrieval.query import Query
+
+BOTH, COUNTRY, YEAR, NEITHER, ANY = "both", "country", "year", "neither", "any"
+
+
+def asks(query: Query) -> tuple[list[str], list[int]]:
+    """The countries (as places) and years the question asks about."""
+    return list(query.constraint_countries), list(query.years)
+
+
+def _years_of(passage: Passage, periods: Mapping[str, set[int]]) -> set[int]:
+    return set(passage.years) | set(periods.get(passage.source, ()))
+
+
+def match(passage: Passage, query: Query, periods: Mapping[str, set[int]]) -> str:
+    """``both``, ``country``, ``year`` or ``neither`` of what the question asks; ``any`` when it asks
+    neither a country nor a year. With one of the two asked, a passage matching it is ``country`` (or
+    ``year``), one not matching it ``neither``."""
+    countries, years = asks(query)
+    if not countries and not years:
+        return ANY
+    c = bool(set(countries) & set(passage.countries)) if countries else None
+    y = bool(set(years) & _years_of(passage, periods)) if years else None
+    if c and y:
+        return BOTH
+    if c and y is None:
+        return COUNTRY
+    if y and c is None:
+        return YEAR
+    return COUNTRY if c else YEAR if y else NEITHER
+
+
+def full(kind: str, query: Query) -> bool:
+    """Whether a passage of this match kind matches everything the question asks."""
+    countries, years = asks(query)
+    wanted = ANY if not countries and not years else BOTH if countries and years else COUNTRY if countries else YEAR
+    return kind == wanted
+
+
+def cell_label(country: str | None, year: int | None) -> str:
+    """"Greece for 2022", "Greece", "2022"."""
+    if country and year:
+        return f"{country_name(country)} for {year}"
+    return country_name(country) if country else str(year)
+
+
+def empty_cells(passages: Iterable[Passage], query: Query, periods: Mapping[str, set[int]]) -> list[str]:
+    """The asked country-year cells ("Greece for 2022") that no passage given matches; a question
+    asking one country and no year has one cell, "Greece"."""
+    countries, years = asks(query)
+    if not countries and not years:
+        return []
+    passages = list(passages)
+    out = []
+    for c in countries or [None]:
+        for y in years or [None]:
+            if not any((c is None or c in p.countries) and (y is None or y in _years_of(p, periods))
+                       for p in passages):
+                out.append(cell_label(c, y))
+    return out
+
+
+def differences(passages: Iterable[tuple[Passage, str]], query: Query) -> str:
+    """How the passages that do not match everything asked differ from it, grouped: "Bulgaria, other
+    years: 2014, 2017; 2023, other countries: Greece; other countries and years"."""
+    countries, years = asks(query)
+    other_years: dict[str, set[int]] = {}
+    other_countries: dict[int, set[str]] = {}
+    neither = False
+    undated = set()
+    for p, kind in passages:
+        if kind == COUNTRY and years:
+            for c in countries:
+                if c in p.countries:
+                    found = set(p.years) - set(years)
+                    other_years.setdefault(c, set()).update(found)
+                    if not found:
+                        undated.add(c)
+        elif kind == YEAR and countries:
+            for y in years:
+                other_countries.setdefault(y, set()).update(
+                    country_name(c) for c in p.countries if c not in countries)
+        elif kind == NEITHER:
+            neither = True
+    parts = []
+    for c, found in other_years.items():
+        if not found:
+            parts.append(f"{country_name(c)}, undated")
+            continue
+        label = ", ".join(str(y) for y in sorted(found)) + (", and undated" if c in undated else "")
+        parts.append(f"{country_name(c)}, other years: {label}")
+    for y, names in other_countries.items():
+        parts.append(f"{y}, other countries: {', '.join(sorted(names)) or 'none named'}")
+    if neither:
+        parts.append("other countries and years" if countries and years else
+                     "other countries" if countries else "other years")
+    return "; ".join(parts)
