@@ -31,8 +31,10 @@ from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
-TARGETS = {"Hit@1": 0.90, "MRR@10": 0.93, "Recall@5": 0.95, "note_accuracy": 0.95, "abstention_accuracy": 0.90}
+TARGETS = {"Hit@1": 0.90, "MRR@10": 0.93, "Recall@5": 0.95, "note_accuracy": 0.95, "abstention_accuracy": 0.90,
+           "answer_matching": 1.0}
 MAX_FALSE_ABSTENTION = 0.03
+MAX_UNRESOLVED = 0.0  # answer sentences opening on a reference to a sentence not quoted with them
 METRICS = ["Hit@1", "Hit@5", "MRR@10", "nDCG@10", "Recall@5"]
 _IR_NAMES = {"Hit@1": "Success@1", "Hit@5": "Success@5", "MRR@10": "RR@10", "nDCG@10": "nDCG@10", "Recall@5": "R@5"}
 
@@ -69,6 +71,11 @@ class QuestionResult(BaseModel):
     top: list[str]  # "report | section | text" of the first three passages
     best_score: float | None
     metrics: dict[str, float] = Field(default_factory=dict)
+    # the answer text's quoted sentences: how many, how many from passages matching everything asked,
+    # how many still opening on a reference to a sentence not quoted with them (added later)
+    sentences: int = 0
+    sentences_matching: int = 0
+    sentences_unresolved: int = 0
 
 
 Summary = dict[str, float | int | None]  # "n", the METRICS, note and abstention figures
@@ -356,7 +363,7 @@ def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: 
                 note_correct=_note_correct(q, answer, relevant),
                 first_relevant_rank=next((i for i, h in enumerate(answer.passages, 1) if h.chunk_id in relevant), None),
                 top=[f"{h.source.id} | {h.source.section} | {h.text[:90]}" for h in answer.passages[:3]],
-                best_score=max((h.score for h in answer.passages), default=None))
+                best_score=max((h.score for h in answer.passages), default=None), **_sentence_counts(answer))
         answerable_ids = {q.id for q in questions if q.answerable}
         values: dict[str, dict[str, float]] = defaultdict(dict)
         for metric in ir_measures.iter_calc(measures, qrels, [r for r in run if r.query_id in answerable_ids]):
@@ -380,6 +387,19 @@ def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] = MODES, k: 
     return report
 
 
+def _sentence_counts(answer: Answer) -> dict[str, int]:
+    """The answer text's sentences: all, those from a passage matching everything asked, and those that
+    open on a reference ("It ...", "A similar ...") without the sentence it points at."""
+    from assistant.answer.matching import wanted
+    from assistant.answer.sentences import refers_back
+
+    kind = wanted(bool(answer.filters.asked_places()), bool(answer.filters.years))
+    by_rank = {h.rank: h for h in answer.passages}
+    return {"sentences": len(answer.sentences),
+            "sentences_matching": sum(1 for s in answer.sentences if s.rank in by_rank and by_rank[s.rank].match == kind),
+            "sentences_unresolved": sum(1 for s in answer.sentences if s.context is None and refers_back(s.text, None))}
+
+
 def _summary(per_question: dict[str, QuestionResult], questions: list[GoldQuestion]) -> Summary:
     answerable = [per_question[q.id] for q in questions if q.answerable]
     out: Summary = {"n": len(questions)}
@@ -390,6 +410,9 @@ def _summary(per_question: dict[str, QuestionResult], questions: list[GoldQuesti
     all_q = [per_question[q.id] for q in questions]
     out["abstention_accuracy"] = round(sum(p.abstained != p.answerable for p in all_q) / len(all_q), 4)
     out["false_abstention"] = round(sum(p.abstained for p in answerable) / len(answerable), 4) if answerable else None
+    said = sum(p.sentences for p in all_q)
+    out["answer_matching"] = round(sum(p.sentences_matching for p in all_q) / said, 4) if said else None
+    out["answer_unresolved"] = round(sum(p.sentences_unresolved for p in all_q) / said, 4) if said else None
     return out
 
 
@@ -423,26 +446,28 @@ def failures(report: EvalReport, mode: str = "hybrid+meta") -> list[Failure]:
 def meets_targets(summary: Summary) -> list[str]:
     """The targets a mode's overall summary misses (empty when it meets them all)."""
     missed = [f"{name} {summary[name]} < {target}" for name, target in TARGETS.items()
-              if summary[name] is not None and summary[name] < target]
+              if summary.get(name) is not None and summary[name] < target]
     if summary["false_abstention"] is not None and summary["false_abstention"] > MAX_FALSE_ABSTENTION:
         missed.append(f"false_abstention {summary['false_abstention']} > {MAX_FALSE_ABSTENTION}")
+    if summary.get("answer_unresolved") is not None and summary["answer_unresolved"] > MAX_UNRESOLVED:
+        missed.append(f"answer_unresolved {summary['answer_unresolved']} > {MAX_UNRESOLVED}")
     return missed
 
 
 def markdown(report: EvalReport) -> str:
-    cols = METRICS + ["note_accuracy", "abstention_accuracy", "false_abstention"]
+    cols = METRICS + ["note_accuracy", "abstention_accuracy", "false_abstention", "answer_matching", "answer_unresolved"]
     lines = [f"# Evaluation {report.created}", "",
              f"Gold set `{report.gold}`: {report.questions} questions; index of "
              f"{report.index.passages} passages, model {report.index.model.name}.", "",
              "| mode | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for mode, data in report.modes.items():
         s = data.overall
-        lines.append(f"| {mode} | " + " | ".join("-" if s[c] is None else f"{s[c]:.3f}" for c in cols) + " |")
+        lines.append(f"| {mode} | " + " | ".join("-" if s.get(c) is None else f"{s[c]:.3f}" for c in cols) + " |")
     best = report.best_mode
     lines += ["", f"## By question kind ({best})", "", "| kind | n | " + " | ".join(cols) + " |",
               "|---" * (len(cols) + 2) + "|"]
     for kind, s in report.modes[best].by_kind.items():
-        lines.append(f"| {kind} | {s['n']} | " + " | ".join("-" if s[c] is None else f"{s[c]:.3f}" for c in cols) + " |")
+        lines.append(f"| {kind} | {s['n']} | " + " | ".join("-" if s.get(c) is None else f"{s[c]:.3f}" for c in cols) + " |")
     if OUT_OF_SAMPLE in report.modes and "learned" in report.modes:
         inside, outside = report.modes["learned"], report.modes[OUT_OF_SAMPLE]
         shown = ["Hit@1", "MRR@10", "Recall@5"]

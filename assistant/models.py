@@ -364,6 +364,12 @@ class Filters(BaseModel):
     countries: list[str] = Field(default_factory=list, description="ISO 3166-1 alpha-2 codes")
     years: list[int] = Field(default_factory=list)
     topic: str = Field("", description="the question without its countries, years and question words")
+    # the countries a passage must be about: those named as places, not as origins (added later; an
+    # answer written before has none here and reads ``countries``)
+    places: list[str] | None = Field(None, description="countries named as places (ISO codes)")
+
+    def asked_places(self) -> list[str]:
+        return self.countries if self.places is None else self.places
 
 
 class Answer(BaseModel):

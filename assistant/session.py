@@ -212,7 +212,8 @@ class Assistant:
                 footnotes=hit.passage.footnotes, match=kind,
             ))
         return Answer(query=query.text, resolved_query=query.resolved,
-                      filters=Filters(countries=query.countries, years=query.years, topic=query.topic),
+                      filters=Filters(countries=query.countries, years=query.years, topic=query.topic,
+                                      places=query.constraint_countries),
                       abstained=abstained, status=composed.status, missing=composed.missing,
                       answer=composed.text, sentences=composed.sentences, passages=passages,
                       index_version=index.version)

@@ -193,3 +193,24 @@ def test_the_learned_default_meets_the_targets_in_and_out_of_sample(settings: Se
     assert tutorial.questions.keys() == report.modes["learned"].questions.keys()
     for baseline in (tutorial.overall, report.modes["bm25"].overall):
         assert outside["MRR@10"] > baseline["MRR@10"]
+
+
+def test_answer_quality_counts_sentences_from_matching_passages_and_unresolved_references():
+    from assistant.evaluation import _sentence_counts, meets_targets
+    from assistant.models import Answer, AnswerSentence, Filters, PassageHit, SourceRef
+
+    def hit(rank, match):
+        return PassageHit(rank=rank, score=0.5, chunk_id=f"c{rank}", text="t", footnotes=[], match=match,
+                          source=SourceRef(id="r", title="T", year=2024, url=None, section=None))
+
+    answer = Answer(query="q", resolved_query="q", filters=Filters(countries=["BG"], years=[2023], places=["BG"]),
+                    abstained=False, answer="a", passages=[hit(1, "both"), hit(2, "country")],
+                    sentences=[AnswerSentence(rank=1, text="Bulgaria held a forum."),
+                               AnswerSentence(rank=1, text="It met twice.", context="A forum opened."),
+                               AnswerSentence(rank=2, text="This programme ran for a year.")])
+    assert _sentence_counts(answer) == {"sentences": 3, "sentences_matching": 2, "sentences_unresolved": 1}
+    origin_only = answer.model_copy(update={"filters": Filters(countries=["UA"], places=[]),
+                                            "passages": [hit(1, "any")], "sentences": answer.sentences[:1]})
+    assert _sentence_counts(origin_only)["sentences_matching"] == 1  # an origin asks about no place
+    summary = {"false_abstention": 0.0, "answer_matching": 0.9, "answer_unresolved": 0.1}
+    assert meets_targets(summary) == ["answer_matching 0.9 < 1.0", "answer_unresolved 0.1 > 0.0"]

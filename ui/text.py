@@ -64,10 +64,10 @@ def quality_line(quality: Any) -> str:
 
 
 def asked_label(answer: Any) -> str:
-    """What the question asked, as the answer understood it: "Bulgaria, 2023"."""
+    """What the question asked, as the answer understood it: "Bulgaria, 2023" (places, not origins)."""
     from assistant.geo import country_name
 
-    places = [country_name(c) for c in answer.filters.countries]
+    places = [country_name(c) for c in answer.filters.asked_places()]
     return ", ".join(places + [str(y) for y in answer.filters.years])
 
 
@@ -80,21 +80,20 @@ def match_label(hit: Any, answer: Any) -> str:
     another year"); "" when the question asked no country and no year."""
     if hit.match == "any":
         return ""
-    asked = asked_label(answer)
-    if hit.match in ("country", "year") and not (answer.filters.countries and answer.filters.years):
-        return f"matches {asked}"  # only one of the two asked, and it matches
-    if hit.match == "neither" and not (answer.filters.countries and answer.filters.years):
-        return "another country" if answer.filters.countries else "another year"
-    return _MATCH_WORDS[hit.match].format(asked=asked)
+    asks_both = bool(answer.filters.asked_places() and answer.filters.years)
+    if hit.match in ("country", "year") and not asks_both:
+        return f"matches {asked_label(answer)}"  # only one of the two asked, and it matches
+    if hit.match == "neither" and not asks_both:
+        return "another country" if answer.filters.asked_places() else "another year"
+    return _MATCH_WORDS[hit.match].format(asked=asked_label(answer))
 
 
 def apart(answer: Any) -> tuple[list[Any], list[Any]]:
     """The answer's passages that match everything asked, and the others (shown apart), in rank order.
     An abstained answer has none that match."""
+    from assistant.answer.matching import wanted
+
     if answer.abstained:
         return [], list(answer.passages)
-    asked_both = bool(answer.filters.countries and answer.filters.years)
-    wanted = {"any"} if not (answer.filters.countries or answer.filters.years) else {"both"} if asked_both \
-        else {"country", "year"}
-    matching = [h for h in answer.passages if h.match in wanted]
-    return matching, [h for h in answer.passages if h.match not in wanted]
+    kind = wanted(bool(answer.filters.asked_places()), bool(answer.filters.years))
+    return [h for h in answer.passages if h.match == kind], [h for h in answer.passages if h.match != kind]

@@ -44,11 +44,15 @@ def match(passage: Passage, query: Query, periods: Mapping[str, set[int]]) -> st
     return COUNTRY if c else YEAR if y else NEITHER
 
 
+def wanted(asks_country: bool, asks_year: bool) -> str:
+    """The match kind of a passage that matches everything asked."""
+    return BOTH if asks_country and asks_year else COUNTRY if asks_country else YEAR if asks_year else ANY
+
+
 def full(kind: str, query: Query) -> bool:
     """Whether a passage of this match kind matches everything the question asks."""
     countries, years = asks(query)
-    wanted = ANY if not countries and not years else BOTH if countries and years else COUNTRY if countries else YEAR
-    return kind == wanted
+    return kind == wanted(bool(countries), bool(years))
 
 
 def cell_label(country: str | None, year: int | None) -> str:
