@@ -360,6 +360,19 @@ class AnswerSentence(BaseModel):
     year: int | None = None
 
 
+class AnswerGroup(BaseModel):
+    """One group of a timeline (one asked year) or a comparison (one asked country): its best passages
+    (their ``ranks`` among the answer's passages), a short extract from the first, or ``empty`` when no
+    passage matches it ("Nothing on Greece for 2022 in these reports.")."""
+
+    label: str
+    country: str | None = None
+    year: int | None = None
+    ranks: list[int] = Field(default_factory=list)
+    extract: AnswerSentence | None = None
+    empty: bool = False
+
+
 class Filters(BaseModel):
     countries: list[str] = Field(default_factory=list, description="ISO 3166-1 alpha-2 codes")
     years: list[int] = Field(default_factory=list)
@@ -388,3 +401,6 @@ class Answer(BaseModel):
     status: str = "answered"
     missing: list[str] = Field(default_factory=list)
     sentences: list[AnswerSentence] = Field(default_factory=list)  # the answer text's quoted sentences
+    # a timeline ("year") or a comparison ("country"): the groups, in the order asked (added later)
+    grouped_by: str | None = None
+    groups: list[AnswerGroup] = Field(default_factory=list)

@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 import threading
 from pathlib import Path
 
-from assistant.answer import compose_answer
+from assistant.answer import compose_answer, groups
+from assistant.answer.compose import compose_groups
+from assistant.answer.matching import differences, full
+from assistant.answer.matching import match as match_of
 from assistant.embedding import Embedder
 from assistant.errors import UserError
 from assistant.index import store
@@ -164,6 +168,14 @@ class Assistant:
                  mode: str | None = None, weights: FusionWeights | None = None, countries: list[str] | None = None,
                  years: list[int] | None = None, reports: list[str] | None = None,
                  index: IndexData | None = None, ranker: Path | None = None) -> tuple[Query, Ranking]:
+        """Understand the question and rank passages: everything but the answer text (see ``_retrieve``)."""
+        query, _, ranking = self._retrieve(question, history, k, mode, weights, countries, years, reports, index, ranker)
+        return query, ranking
+
+    def _retrieve(self, question: str, history: list[str] | None = None, k: int | None = None,
+                  mode: str | None = None, weights: FusionWeights | None = None, countries: list[str] | None = None,
+                  years: list[int] | None = None, reports: list[str] | None = None,
+                  index: IndexData | None = None, ranker: Path | None = None):
         """Understand the question and rank passages: everything but the answer text.
 
         ``countries`` and ``years`` replace what was understood (the chips a user removed or changed);
@@ -182,12 +194,15 @@ class Assistant:
         if unknown:
             raise UserError(f"no report {', '.join(unknown)} in the index; known: {', '.join(sorted(index.reports))}")
         vector = self.embedder.encode([query.resolved])[0]
+        return query, vector, self._rank(index, query, vector, k, mode, weights, reports, ranker)
+
+    def _rank(self, index: IndexData, query: Query, vector, k: int, mode: str | None, weights: FusionWeights | None,
+              reports: list[str] | None, ranker: Path | None) -> Ranking:
         weights = weights or FusionWeights(dense=self.settings.retrieval.fusion_dense_weight,
                                            bm25=self.settings.retrieval.fusion_bm25_weight, k=self.settings.retrieval.fusion_k)
-        ranking = rank(index, query, vector, k=k, candidates=self.settings.retrieval.candidates,
-                       mode=mode or self.settings.retrieval.mode, weights=weights, sources=set(reports) if reports else None,
-                       ranker=ranker or self.settings.retrieval.ranker)
-        return query, ranking
+        return rank(index, query, vector, k=k, candidates=self.settings.retrieval.candidates,
+                    mode=mode or self.settings.retrieval.mode, weights=weights, sources=set(reports) if reports else None,
+                    ranker=ranker or self.settings.retrieval.ranker)
 
     def abstains(self, ranking: Ranking) -> bool:
         """Nothing relevant enough: no passage about the country asked, or none close enough."""
@@ -197,13 +212,39 @@ class Assistant:
             mode: str | None = None, countries: list[str] | None = None, years: list[int] | None = None,
             reports: list[str] | None = None, ranker: Path | None = None) -> Answer:
         index = self.index
-        query, ranking = self.retrieve(question, history, k, mode, countries=countries, years=years, reports=reports,
-                                       index=index, ranker=ranker)
+        query, vector, ranking = self._retrieve(question, history, k, mode, countries=countries, years=years,
+                                                reports=reports, index=index, ranker=ranker)
         abstained = self.abstains(ranking)
         composed = compose_answer(query, ranking, abstained, self.settings.answer.answer_sentences,
                                   index.metadata.periods)
+        hits, kinds = list(ranking.hits), list(composed.matches)
+        plan = groups.plan(query)
+        grouped_by = None
+        if plan is not None and not abstained:
+            # each group searched on its own; a group's passages not in the ranked list join it after
+            grouped_by, cells = plan
+            at = {h.passage.chunk_id: i for i, h in enumerate(hits, start=1)}
+            found = []
+            for cell in cells:
+                narrow = self._rank(index, groups.narrowed(query, cell), vector, groups.PER_GROUP * 4,
+                                    mode, None, reports, ranker)
+                ranked = []
+                for h in narrow.hits:
+                    if len(ranked) == groups.PER_GROUP or not groups.in_cell(h.passage, query, cell, index.metadata.periods):
+                        continue
+                    if h.passage.chunk_id not in at:
+                        hits.append(h)
+                        kinds.append(match_of(h.passage, query, index.metadata.periods))
+                        at[h.passage.chunk_id] = len(hits)
+                    ranked.append((at[h.passage.chunk_id], h.passage))
+                found.append((cell, ranked))
+            grouped = compose_groups(query, found)
+            composed = replace(grouped, matches=kinds,
+                               text=grouped.text + (f" Also shown, not matching what was asked: {d}." if (
+                                   d := differences([(h.passage, kd) for h, kd in zip(hits, kinds)
+                                                     if not full(kd, query)], query)) else ""))
         passages = []
-        for i, (hit, kind) in enumerate(zip(ranking.hits, composed.matches), start=1):
+        for i, (hit, kind) in enumerate(zip(hits, kinds), start=1):
             report = index.reports[hit.passage.source]
             passages.append(PassageHit(
                 rank=i, score=round(hit.score, 4), chunk_id=hit.passage.chunk_id, text=hit.passage.text,
@@ -216,5 +257,5 @@ class Assistant:
                                       places=query.constraint_countries),
                       abstained=abstained, status=composed.status, missing=composed.missing,
                       answer=composed.text, sentences=composed.sentences, passages=passages,
-                      index_version=index.version)
+                      index_version=index.version, grouped_by=grouped_by, groups=composed.groups)
 

@@ -176,3 +176,54 @@ def test_what_refers_back():
     assert refers_back("The centre offers courses.", "A new centre opened in Sofia.")
     assert not refers_back("The ministry funded courses.", "A new centre opened in Sofia.")
     assert not refers_back("Bulgaria adopted a plan.", None)
+
+
+# ---- timelines and comparisons ---------------------------------------------------------------------
+
+def test_several_countries_make_a_comparison_several_years_a_timeline():
+    from assistant.answer.groups import Cell, plan
+
+    assert plan(query("Compare Bulgaria and Greece in 2023", ["BG", "GR"], [2023])) == (
+        "country", [Cell(country="BG"), Cell(country="GR")])
+    assert plan(query("What did Italy do between 2021 and 2023?", ["IT"], [2021, 2022, 2023])) == (
+        "year", [Cell(year=2021), Cell(year=2022), Cell(year=2023)])
+    assert plan(BG) is None
+    origins = Query(text="q", resolved="q", countries=["SY", "UA"], origins=["SY", "UA"], places=[])
+    assert plan(origins) is None  # where people come from is not a comparison of places
+
+
+def test_a_passage_is_in_a_cell_when_it_matches_the_cell_and_the_rest_asked():
+    from assistant.answer.groups import Cell, in_cell
+
+    two = query("Compare Bulgaria and Greece in 2023", ["BG", "GR"], [2023])
+    assert in_cell(FORUM, two, Cell(country="BG"), PERIODS) and not in_cell(FORUM, two, Cell(country="GR"), PERIODS)
+    assert not in_cell(FAIR_2017, two, Cell(country="BG"), PERIODS)  # Bulgaria, but not 2023
+    assert in_cell(FAIR_2017, two, Cell(country="BG"), {"ar-2018": {2023}})  # its report covers 2023
+
+
+def test_a_comparison_answers_group_by_group_and_says_which_has_nothing():
+    from assistant.answer.compose import compose_groups
+    from assistant.answer.groups import Cell
+
+    two = query("Compare Bulgaria, Greece and Malta in 2023", ["BG", "GR", "MT"], [2023])
+    composed = compose_groups(two, [(Cell(country="BG"), [(1, FORUM)]), (Cell(country="GR"), [(3, GREECE)]),
+                                    (Cell(country="MT"), [])])
+    assert composed.text == ("Bulgaria: In Bulgaria, a forum on social adaptation was held in 2023 with "
+                             "municipalities. [P1] Greece: Greece expanded its reception capacity on the islands "
+                             "in 2023. [P3] Nothing on Malta for 2023 in these reports.")
+    assert [(g.label, g.ranks, g.empty) for g in composed.groups] == [
+        ("Bulgaria", [1], False), ("Greece", [3], False), ("Malta", [], True)]
+    assert composed.status == "partial" and composed.missing == ["Malta for 2023"]
+    assert compose_groups(two, [(Cell(country="MT"), [])]).status == "none"
+
+
+def test_a_timeline_extract_prefers_the_sentence_of_its_own_year():
+    from assistant.answer.compose import compose_groups
+    from assistant.answer.groups import Cell
+
+    both_years = passage("m", "ar-2024", "In 2022 the agency opened two shelters in Sofia for families. In 2023 "
+                         "it added a language course for every adult resident.", countries=["BG"], years=[2022, 2023])
+    timeline = query("What did Bulgaria do in 2022-2023?", ["BG"], [2022, 2023])
+    composed = compose_groups(timeline, [(Cell(year=2022), [(1, both_years)]), (Cell(year=2023), [(1, both_years)])])
+    assert composed.groups[0].extract.text.startswith("In 2022 the agency")
+    assert composed.groups[1].extract.text.startswith("In 2023 it added")  # not the one quoted already

@@ -140,6 +140,22 @@ def test_unanswerable_question_shows_the_empty_state(page):
     shot(page, "04-empty-state")
 
 
+def test_a_comparison_shows_a_table_whose_cells_link_to_the_cards(page):
+    ask(page, "What did Bulgaria and Croatia do in 2023?")
+    table = page.locator("#groups")
+    assert table.is_visible() and table.get_attribute("data-by") == "country"
+    rows = table.locator("tbody tr")
+    assert [r.get_attribute("data-group") for r in rows.all()] == ["Bulgaria", "Croatia"]
+    assert "Nothing in these reports" in rows.nth(1).inner_text() and rows.nth(1).get_attribute("class") == "empty"
+    link = rows.nth(0).locator("a.cite").first
+    target = link.get_attribute("href")
+    assert page.locator(target).count() == 1, "the cell links to a card on the page"
+    assert page.locator(target).locator(".match").inner_text().startswith("matches Bulgaria")
+    shot(page, "04b-comparison-table")
+    link.click()
+    page.wait_for_function(f"() => location.hash === '{target}'")
+
+
 def test_question_text_is_inert(page):
     ask(page, "What did Bulgaria do in 2023? " + XSS)
     page.wait_for_timeout(500)  # an onload/onfocus handler would have run by now

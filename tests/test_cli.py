@@ -164,6 +164,21 @@ def test_question_spanning_years_draws_on_several_reports(index_dir: Path):
     assert {p["source"]["id"] for p in answer["passages"][:2]} == {"euaa-ar-2024", "integra-good-practices"}
 
 
+def test_a_comparison_is_answered_country_by_country_with_the_empty_cell_said(index_dir: Path):
+    code, out, _ = run("ask", "What did Bulgaria and Croatia do in 2023?", "--index", str(index_dir), "--json")
+    answer = json.loads(out)
+    assert answer["grouped_by"] == "country"
+    assert [(g["label"], g["empty"]) for g in answer["groups"]] == [("Bulgaria", False), ("Croatia", True)]
+    bulgaria = answer["groups"][0]
+    assert answer["passages"][bulgaria["ranks"][0] - 1]["match"] == "both"
+    extract = bulgaria["extract"]  # "A similar forum ...", quoted with the forum it is similar to
+    assert extract["text"].startswith("A similar forum") and extract["context"].startswith("In Bulgaria, a forum on")
+    assert answer["status"] == "partial" and answer["missing"] == ["Croatia for 2023"]
+    assert answer["answer"].startswith("Bulgaria: ") and "Nothing on Croatia for 2023 in these reports." in answer["answer"]
+    code, out, _ = run("ask", "What did Bulgaria and Croatia do in 2023?", "--index", str(index_dir))
+    assert code == 0 and "By country:" in out and "nothing in these reports" in out
+
+
 def test_eval_command_writes_reports(index_dir: Path, tmp_path: Path):
     code, out, _ = run("eval", "--index", str(index_dir), "--out", str(tmp_path), "--mode", "hybrid+meta")
     assert code == 0 and "| hybrid+meta |" in out and "Targets: all met" in out

@@ -59,6 +59,9 @@ CSS = """
 .related { font-weight: 600; margin: 4px 0 8px 0; }
 .card .meta .match { border-radius: 4px; padding: 0 4px; font-size: 0.75rem; border: 1px solid var(--border-color-primary); }
 .card .meta .match-both { font-weight: 600; }
+table.groups { border-collapse: collapse; margin: 8px 0; font-size: 0.9rem; }
+table.groups th, table.groups td { border: 1px solid var(--border-color-primary); padding: 4px 8px; text-align: left; vertical-align: top; }
+table.groups tr.empty td { font-style: italic; }
 """
 
 

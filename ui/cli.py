@@ -294,6 +294,12 @@ def _print_answer(answer: Any) -> None:
     click.echo(f"Searched: {answer.resolved_query}" + (f"  ({'; '.join(understood)})" if understood else ""))
     click.echo("")
     click.echo(textwrap.fill(answer.answer, width=100))
+    if answer.groups:
+        click.echo(f"\nBy {answer.grouped_by}:")
+        for group in answer.groups:
+            cites = " ".join(f"[P{r}]" for r in group.ranks) or "-"
+            what = "nothing in these reports" if group.empty else (group.extract.text if group.extract else "")
+            click.echo(f"  {group.label:<16} {cites:<12} {textwrap.shorten(what, width=70, placeholder=' ...')}")
     matching, others = apart(answer)
     if answer.abstained and answer.passages:
         click.echo("\nPossibly related:")

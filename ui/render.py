@@ -105,8 +105,26 @@ def answer_html(answer: Answer) -> str:
         understood.append(", ".join(str(y) for y in answer.filters.years))
     searched = html.escape(answer.resolved_query) + (f" <span class='understood'>({html.escape('; '.join(understood))})</span>"
                                                       if understood else "")
-    return (f'<div class="answer" id="answer">{empty}<p class="answer-text">{text}</p>'
+    return (f'<div class="answer" id="answer">{empty}<p class="answer-text">{text}</p>{groups_html(answer)}'
             f'<p class="searched">Searched: {searched}</p></div>')
+
+
+def groups_html(answer: Answer) -> str:
+    """A timeline's or comparison's groups as a table: a row per asked year or country, its passages as
+    links to their cards, its extract, or an explicit empty cell; "" for an answer without groups."""
+    if not answer.groups:
+        return ""
+    rows = []
+    for group in answer.groups:
+        cites = " ".join(f'<a class="cite" href="#card-{r}" data-card="{r}">[P{r}]</a>' for r in group.ranks)
+        what = ('<span class="empty-cell">Nothing in these reports</span>' if group.empty else
+                html.escape(group.extract.text) if group.extract else "")
+        empty = ' class="empty"' if group.empty else ""
+        rows.append(f'<tr data-group="{html.escape(group.label)}"{empty}>'
+                    f"<th>{html.escape(group.label)}</th><td>{cites or '-'}</td><td>{what}</td></tr>")
+    return (f'<table class="groups" id="groups" data-by="{html.escape(answer.grouped_by or "")}">'
+            f"<thead><tr><th>{'Year' if answer.grouped_by == 'year' else 'Country'}</th><th>Passages</th>"
+            f"<th>Extract</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def cards_html(answer: Answer, reports: dict[str, Report] | None = None) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from assistant.answer import matching
+from assistant.answer.groups import Cell, narrowed
 from assistant.answer.sentences import refers_back, sentences, split
 from assistant.geo import country_name, countries_in, years_in
 from assistant.models import AnswerSentence, Passage
@@ -119,6 +120,7 @@ class Composed:
     matches: list[str] = field(default_factory=list)  # per hit, in rank order (matching.match)
     status: str = "answered"  # answered, partial (``missing`` says which) or none
     missing: list[str] = field(default_factory=list)
+    groups: list = field(default_factory=list)  # AnswerGroup, for a timeline or a comparison
 
 
 def compose_answer(query: Query, ranking: Ranking, abstained: bool,
@@ -174,3 +176,47 @@ def compose(query: Query, ranking: Ranking, abstained: bool,
             periods: Mapping[str, set[int]] | None = None) -> str:
     """The answer text alone (see ``compose_answer``)."""
     return compose_answer(query, ranking, abstained, max_sentences, periods).text
+
+
+def _cell_text(country: str | None, year: int | None, query: Query) -> str:
+    """A cell named with the rest of what was asked: "Greece for 2022" in a comparison asking 2022."""
+    countries, years = matching.asks(query)
+    if country is None and len(countries) == 1:
+        country = countries[0]
+    if year is None and len(years) == 1:
+        year = years[0]
+    return matching.cell_label(country, year)
+
+
+def compose_groups(query: Query, cells: list[tuple[Cell, list[tuple[int, Passage]]]]) -> Composed:
+    """The answer to a timeline or comparison: a line per group in the order asked, its extract cited
+    ("Italy: ... [P1]"), or "Nothing on Greece for 2022 in these reports." for a group no passage
+    matches. ``cells``: (the group, [(rank, passage) of its best passages]) per group; a group's extract
+    prefers the sentence naming its own year or country. Status ``partial`` when some group is empty,
+    ``none`` when all are."""
+    from assistant.models import AnswerGroup
+
+    terms = _terms(query.resolved)
+    quoted: list[set[str]] = []
+    groups: list[AnswerGroup] = []
+    lines: list[str] = []
+    for cell, ranked in cells:
+        country, year = cell.country, cell.year
+        extract = None
+        for rank, passage in ranked:
+            extract = _quote(passage, rank, terms, narrowed(query, cell), quoted)
+            if extract is not None:
+                break
+        full_label = _cell_text(country, year, query)
+        groups.append(AnswerGroup(label=matching.cell_label(country, year), country=country, year=year,
+                                  ranks=[r for r, _ in ranked], extract=extract, empty=not ranked))
+        if not ranked:
+            lines.append(f"Nothing on {full_label} in these reports.")
+        elif extract is not None:
+            lines.append(f"{groups[-1].label}: {render(extract)}")
+        else:
+            lines.append(f"{groups[-1].label}: " + " ".join(f"[P{r}]" for r, _ in ranked))
+    missing = [_cell_text(g.country, g.year, query) for g in groups if g.empty]
+    status = "none" if len(missing) == len(groups) else "partial" if missing else "answered"
+    return Composed(" ".join(lines), sentences=[g.extract for g in groups if g.extract is not None],
+                    status=status, missing=missing, groups=groups)
