@@ -27,7 +27,7 @@ from assistant.models import Answer
 from assistant.results import (Added, ChatTurn, Inspection, PassageRecord, Removed, RolledBack, ServedReport,
                                ServingState)
 from assistant import evaluation
-from assistant.evaluation import METRICS, EvalReport, failures
+from assistant.evaluation import METRICS, EvalReport, failures, groups_markdown, is_groups_gold  # noqa: F401
 from assistant.ingest.pipeline import PROGRESS_LOG, Progress  # Progress: on_progress(stage, done, total)
 from assistant.retrieval.normalize import check_k, k_message, normalize_text
 from assistant.session import MAX_QUESTION_CHARS, Assistant
@@ -158,6 +158,11 @@ def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] | None = Non
 
     return evaluation.evaluate(settings, gold, tuple(modes or MODES), cross_validate=cross_validate,
                                baseline=baseline)
+
+
+def evaluate_groups(settings: Settings, gold: Path) -> evaluation.GroupsReport:
+    """Ask the gold file's timeline and comparison questions and score their groups (complete and right)."""
+    return evaluation.evaluate_groups(settings, gold)
 
 
 def train_ranker(settings: Settings, golds: list[Path], out: Path, folds: int = 5) -> dict:

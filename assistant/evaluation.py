@@ -620,3 +620,97 @@ def train_abstention(settings: Settings, golds: list[Path], out: Path, folds: in
     whole.about.update(about)
     whole.save(out)
     return about
+
+
+# ---- timelines and comparisons: are the groups complete and correct? ------------------------------
+
+GROUPS_TARGET = 0.9  # share of timeline and comparison questions whose groups are all right
+
+
+class GroupQuestionResult(BaseModel):
+    kind: str
+    question: str
+    expected: list[str]  # the group labels asked for ("Greece", "2022"), "(empty)" marking an empty one
+    got: list[str]  # the answer's groups, the same way
+    wrong: list[str] = Field(default_factory=list)  # what is wrong, group by group
+    complete: bool = False
+
+
+class GroupsReport(BaseModel):
+    """What `assistant eval --gold eval/gold-groups.jsonl` reports: per question whether the answer came
+    in the asked groups, each non-empty group holding a passage with its evidence among its passages and
+    each empty one said to be empty."""
+
+    created: str
+    gold: str
+    questions: int
+    complete: float  # share of questions whose groups are all right (target GROUPS_TARGET)
+    groups_right: float  # share of all groups that are right
+    empty_said: float | None  # of the groups the corpus has nothing on, the share the answer said so
+    results: dict[str, GroupQuestionResult]
+
+
+def is_groups_gold(gold: Path) -> bool:
+    """Whether the gold file holds timeline and comparison questions (lines with "groups")."""
+    try:
+        with gold.open(encoding="utf-8") as fh:
+            first = next((line for line in fh if line.strip()), "")
+        return "groups" in json.loads(first) if first else False
+    except (OSError, ValueError):
+        return False
+
+
+def evaluate_groups(settings: Settings, gold: Path) -> GroupsReport:
+    """Ask each timeline and comparison question of ``gold`` (see GroupsReport) in the settings' mode."""
+    assistant = Assistant(settings)
+    items = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+    results: dict[str, GroupQuestionResult] = {}
+    right = total = said = empties = 0
+    for item in items:
+        answer = assistant.ask(item["question"], item.get("history") or [])
+        got = {g.label: g for g in answer.groups}
+        wrong = []
+        for expected in item["groups"]:
+            total += 1
+            group = got.get(expected["label"])
+            if expected.get("empty"):
+                empties += 1
+                ok = group is not None and group.empty
+                said += ok
+                if not ok:
+                    wrong.append(f"{expected['label']}: not said to be empty")
+            else:
+                quotes = [_norm(e["quote"]) for e in expected["evidence"]]
+                texts = [] if group is None else [
+                    _norm(" ".join([p.text, p.source.section or "", *(n.text for n in p.footnotes)]))
+                    for p in (answer.passages[r - 1] for r in group.ranks)]
+                ok = any(q in t for q in quotes for t in texts)
+                if not ok:
+                    wrong.append(f"{expected['label']}: " + ("no such group" if group is None else
+                                                             "said to be empty" if group.empty else
+                                                             "none of its passages holds the evidence"))
+            right += ok
+        labels = [g["label"] + (" (empty)" if g.get("empty") else "") for g in item["groups"]]
+        got_labels = [g.label + (" (empty)" if g.empty else "") for g in answer.groups]
+        if [g["label"] for g in item["groups"]] != [g.label for g in answer.groups]:
+            wrong.insert(0, f"groups {got_labels} where {labels} were asked")
+        results[item["id"]] = GroupQuestionResult(kind=item.get("kind", ""), question=item["question"],
+                                                  expected=labels, got=got_labels, wrong=wrong, complete=not wrong)
+    n = len(results)
+    return GroupsReport(created=datetime.now(timezone.utc).isoformat(timespec="seconds"), gold=str(gold),
+                        questions=n, complete=round(sum(r.complete for r in results.values()) / n, 4) if n else 0.0,
+                        groups_right=round(right / total, 4) if total else 0.0,
+                        empty_said=round(said / empties, 4) if empties else None, results=results)
+
+
+def groups_markdown(report: GroupsReport) -> str:
+    lines = [f"# Timelines and comparisons {report.created}", "", f"Gold set `{report.gold}`: {report.questions} questions.",
+             "", "| measure | value | target |", "|---|---|---|",
+             f"| questions whose groups are all right | {report.complete:.3f} | >= {GROUPS_TARGET} |",
+             f"| groups right | {report.groups_right:.3f} | |",
+             f"| empty groups said to be empty | {'-' if report.empty_said is None else f'{report.empty_said:.3f}'} | |",
+             "", "## Questions not complete", ""]
+    for qid, r in report.results.items():
+        if not r.complete:
+            lines.append(f"- **{qid}** [{r.kind}] {r.question} — " + "; ".join(r.wrong))
+    return "\n".join(lines) + "\n"

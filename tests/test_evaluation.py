@@ -214,3 +214,27 @@ def test_answer_quality_counts_sentences_from_matching_passages_and_unresolved_r
     assert _sentence_counts(origin_only)["sentences_matching"] == 1  # an origin asks about no place
     summary = {"false_abstention": 0.0, "answer_matching": 0.9, "answer_unresolved": 0.1}
     assert meets_targets(summary) == ["answer_matching 0.9 < 1.0", "answer_unresolved 0.1 > 0.0"]
+
+
+@pytest.mark.slow
+def test_groups_evaluation_checks_each_group_and_the_empty_cells(settings: Settings, tmp_path: Path):
+    from assistant.evaluation import evaluate_groups, groups_markdown, is_groups_gold
+
+    gold = tmp_path / "groups.jsonl"
+    items = [
+        {"id": "t1", "kind": "comparison", "question": "What did Bulgaria and Croatia do in 2023?",
+         "groups": [{"label": "Bulgaria", "evidence": [{"file": "euaa-ar2024-cooperation.txt",
+                                                        "quote": "A similar forum was organised under the UNHCR-funded project"}]},
+                    {"label": "Croatia", "empty": True, "why": "handmade"}]},
+        {"id": "t2", "kind": "comparison", "question": "What did Bulgaria and Croatia do in 2023?",
+         "groups": [{"label": "Bulgaria", "evidence": [{"file": "x", "quote": "words no passage holds at all"}]},
+                    {"label": "Croatia", "evidence": [{"file": "x", "quote": "nor this"}]}]},
+    ]
+    gold.write_text("\n".join(json.dumps(i) for i in items) + "\n", encoding="utf-8")
+    assert is_groups_gold(gold) and not is_groups_gold(GOLD)
+    report = evaluate_groups(settings, gold)
+    assert report.results["t1"].complete and not report.results["t2"].complete
+    assert report.results["t2"].wrong == ["Bulgaria: none of its passages holds the evidence",
+                                          "Croatia: said to be empty"]
+    assert (report.complete, report.groups_right, report.empty_said) == (0.5, 0.5, 1.0)
+    assert "**t2**" in groups_markdown(report) and "**t1**" not in groups_markdown(report)

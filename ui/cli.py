@@ -457,6 +457,15 @@ def eval_cmd(base: dict, gold: Path, out: Path, modes: tuple[str, ...], as_json:
         click.echo(json.dumps(api.train_ranker(_settings(**base), [gold], train, max(2, folds)), indent=1))
         return
 
+    from assistant.api import groups_markdown, is_groups_gold
+
+    if is_groups_gold(gold):  # timeline and comparison questions: are their groups complete and right?
+        grouped = api.evaluate_groups(_settings(**base), gold)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "groups-latest.json").write_text(grouped.model_dump_json(indent=1), encoding="utf-8")
+        (out / "groups-latest.md").write_text(groups_markdown(grouped), encoding="utf-8")
+        click.echo(grouped.model_dump_json(indent=1) if as_json else groups_markdown(grouped))
+        return
     report = api.evaluate(_settings(**base), gold, modes or None, cross_validate=folds, baseline=baseline)
     json_path, md_path = api.write_report(report, out)
     if as_json:
