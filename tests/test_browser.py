@@ -156,6 +156,26 @@ def test_a_comparison_shows_a_table_whose_cells_link_to_the_cards(page):
     page.wait_for_function(f"() => location.hash === '{target}'")
 
 
+def test_an_answer_link_reopens_the_question_with_its_filters_and_exports_cite_it(page, url):
+    ask(page, "What did Bulgaria do in 2023?")
+    shared = page.locator("#share-link").get_attribute("href")
+    assert shared.startswith("?q=What+did+Bulgaria+do+in+2023") and "country=BG" in shared and "year=2023" in shared
+    with page.expect_download() as download:
+        page.locator("#export-bib").click()
+    bib = Path(download.value.path()).read_text(encoding="utf-8")
+    assert bib.startswith("@report{euaa-ar-2024,") and "title = {Asylum Report 2024}" in bib
+    with page.expect_download() as download:
+        page.locator("#export-csv").click()
+    assert Path(download.value.path()).read_text(encoding="utf-8").startswith("rank,match,report,")
+    other = page.context.new_page()
+    other.goto(url + "?q=" + "What did Bulgaria do?".replace(" ", "+") + "&country=BG&year=2017")
+    other.wait_for_selector("#card-1", timeout=60_000)
+    assert "In February 2017" in other.inner_text("#card-1")
+    assert [t.strip() for t in other.locator("#chips label").all_inner_texts()] == ["Bulgaria", "2017"]
+    shot(other, "04c-shared-link")
+    other.close()
+
+
 def test_question_text_is_inert(page):
     ask(page, "What did Bulgaria do in 2023? " + XSS)
     page.wait_for_timeout(500)  # an onload/onfocus handler would have run by now

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from assistant.answer.exports import export
 from assistant.api import Assistant, ChatTurn, normalize_text
 from assistant.errors import UserError
 from assistant.geo import country_name
@@ -147,14 +148,22 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
         folder.mkdir(exist_ok=True)
         md = _write(folder, "conversation.md", conversation_markdown([t.answer for t in turns], reports()))
         js = _write(folder, "answer.json", answer_json(turns[-1].answer))
+        cited = [_write(folder, f"{name}.{suffix}", export(answer, reports(), kind))
+                 for kind, name, suffix in (("bibtex", "cited-reports", "bib"), ("ris", "cited-reports", "ris"),
+                                            ("csv", "passages", "csv"))]
         return (answer_html(answer), chips(answer), cards_html(answer, reports()),
-                gr.update(value=md, visible=True), gr.update(value=js, visible=True), status_text(assistant))
+                gr.update(value=md, visible=True), gr.update(value=js, visible=True),
+                *(gr.update(value=path, visible=True) for path in cited), status_text(assistant))
 
     def respond(question: str, chat: list[dict], asked: list[str], turns: list[ChatTurn], session: str,
                 request: gr.Request):
+        return answered(question, chat, asked, turns, session, request)
+
+    def answered(question: str, chat: list[dict], asked: list[str], turns: list[ChatTurn], session: str,
+                 request: gr.Request | None, countries: list[str] | None = None, years: list[int] | None = None):
         question = normalize_text(question or "").strip()  # what the library searches, shown as asked
         if not question:
-            return (gr.update(),) * 4 + (asked, turns, session) + (gr.update(),) * 6
+            return (gr.update(),) * 4 + (asked, turns, session) + (gr.update(),) * 9
         notice = ""
         limit = settings.retrieval.max_question_chars
         if len(question) > limit:
@@ -162,24 +171,34 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
             notice = f"(Your question was cut to {limit} characters.)\n\n"
         session = session or (request.session_hash if request else None) or "default"
         try:
-            answer = assistant.ask(question, asked, k=settings.retrieval.k)
+            answer = assistant.ask(question, asked, k=settings.retrieval.k, countries=countries, years=years)
         except UserError as exc:
             chat = chat + [{"role": "user", "content": _message(question)},
                            {"role": "assistant", "content": _message(f"Error: {exc}")}]
             return (chat, "", gr.update(), "", asked, turns, session, "", gr.update(), gr.update(), gr.update(),
-                    gr.update(), status_text(assistant))
+                    gr.update(), gr.update(), gr.update(), gr.update(), status_text(assistant))
         turns = turns + [ChatTurn(answer=answer, history=list(asked))]
         chat = chat + [{"role": "user", "content": _message(question)},
                        {"role": "assistant", "content": _reply_text(answer, notice)}]
-        html_answer, chip_update, cards, md, js, line = show(answer, turns, session)
-        return (chat, html_answer, chip_update, "", asked + [question], turns, session, cards, md, js,
+        html_answer, chip_update, cards, *files, line = show(answer, turns, session)
+        return (chat, html_answer, chip_update, "", asked + [question], turns, session, cards, *files,
                 gr.update(value=[]), gr.update(value=None), line)
+
+    def open_link(chat: list[dict], asked: list[str], turns: list[ChatTurn], session: str, request: gr.Request):
+        """A shared link (``?q=...&country=BG&year=2023``) opens with its question asked, its filters set."""
+        params = request.query_params if request is not None else {}
+        question = params.get("q") or ""
+        if not question.strip():  # (nothing changed: a question asked while the page loaded keeps its state)
+            return (gr.skip(),) * 16
+        countries = [c.strip().upper() for value in params.getlist("country") for c in value.split(",") if c.strip()]
+        years = [int(y) for value in params.getlist("year") for y in value.split(",") if y.strip().isdigit()]
+        return answered(question, chat, asked, turns, session, request, countries or None, years or None)
 
     def refine(selected: list[str], picked_reports: list[str], year_from: Any, year_to: Any, chat: list[dict],
                turns: list[ChatTurn], session: str):
         """Ask the last question again with the chips the user kept and the report or years picked."""
         if not turns:
-            return (gr.update(),) * 6 + (turns, chat, gr.update())
+            return (gr.update(),) * 9 + (turns, chat, gr.update())
         last = turns[-1]
         countries = [v.split(":", 1)[1] for v in selected or [] if v.startswith("country:")]
         years = [int(v.split(":", 1)[1]) for v in selected or [] if v.startswith("year:")]
@@ -198,13 +217,12 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
             raise gr.Error(str(exc)) from None
         turns = turns[:-1] + [ChatTurn(answer=answer, history=last.history)]
         chat = chat[:-1] + [{"role": "assistant", "content": _reply_text(answer, "(Filters changed.) ")}]
-        html_answer, chip_update, cards, md, js, line = show(answer, turns, session)
-        return html_answer, chip_update, cards, md, js, line, turns, chat, gr.update()
+        html_answer, chip_update, cards, *files, line = show(answer, turns, session)
+        return html_answer, chip_update, cards, *files, line, turns, chat, gr.update()
 
     def new_conversation():
         return ([], "", gr.update(choices=[], value=[], visible=False), "", [], [], "<p>Ask a question to see the "
-                "cited passages.</p>", gr.update(visible=False), gr.update(visible=False), gr.update(value=[]),
-                gr.update(value=None))
+                "cited passages.</p>", *(gr.update(visible=False),) * 5, gr.update(value=[]), gr.update(value=None))
 
     with ChatBlocks(title="Policy reports assistant") as app:
         gr.Markdown("## Policy reports assistant\nAsk about asylum and integration policy in Europe; "
@@ -223,6 +241,10 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
                 with gr.Row():
                     export_md = gr.DownloadButton("Export conversation (.md)", visible=False, elem_id="export-md")
                     export_json = gr.DownloadButton("Answer as JSON", visible=False, elem_id="export-json")
+                with gr.Row():
+                    export_bib = gr.DownloadButton("Cited reports (.bib)", visible=False, elem_id="export-bib")
+                    export_ris = gr.DownloadButton("Cited reports (.ris)", visible=False, elem_id="export-ris")
+                    export_csv = gr.DownloadButton("Passages (.csv)", visible=False, elem_id="export-csv")
                 with gr.Accordion("Refine: reports and years", open=False, elem_id="refine"):
                     picked = gr.Dropdown(choices=[(r.title, r.id) for r in reports().values()], multiselect=True,
                                          label="Only these reports", elem_id="pick-reports")
@@ -239,17 +261,21 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
         load_evaluation, evaluation_outputs = evaluation_tab(settings)
         status.render()
 
-        outputs = [chat, answer_box, chip_box, question, asked, turns, session, cards, export_md, export_json,
+        downloads = [export_md, export_json, export_bib, export_ris, export_csv]
+        outputs = [chat, answer_box, chip_box, question, asked, turns, session, cards, *downloads,
                    picked, year_from, status]
         for trigger in (question.submit, send.click):
             trigger(respond, [question, chat, asked, turns, session], outputs, api_visibility="private")
-        refine_outputs = [answer_box, chip_box, cards, export_md, export_json, status, turns, chat, question]
+        refine_outputs = [answer_box, chip_box, cards, *downloads, status, turns, chat, question]
         chip_box.input(refine, [chip_box, picked, year_from, year_to, chat, turns, session], refine_outputs,
                        api_visibility="private")
         apply.click(refine, [chip_box, picked, year_from, year_to, chat, turns, session], refine_outputs,
                     api_visibility="private")
-        clear.click(new_conversation, None, [chat, answer_box, chip_box, question, asked, turns, cards, export_md,
-                                             export_json, picked, year_from], api_visibility="private")
+        clear.click(new_conversation, None, [chat, answer_box, chip_box, question, asked, turns, cards, *downloads,
+                                             picked, year_from], api_visibility="private")
+        # a shared link opens on its answer; the address bar itself is not rewritten after each answer
+        # (tried: Gradio's client reads the page address, and a conversation then lost its history)
+        app.load(open_link, [chat, asked, turns, session], outputs, api_visibility="private")
         app.load(lambda: status_text(assistant), None, status, api_visibility="private")
         app.load(load_evaluation, None, evaluation_outputs, api_visibility="private")
         gr.api(ask_api, api_name="ask")

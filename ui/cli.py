@@ -324,7 +324,10 @@ def _print_answer(answer: Any) -> None:
 @click.option("-k", "--k", "k", metavar="INTEGER", help="How many passages, 1 to 100 [env ASSISTANT_K; default 5].")
 @click.option("--history", multiple=True, help="An earlier question of the conversation (repeatable, oldest first).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object (the stable contract).")
-def ask_cmd(base: dict, question: str, k: str | None, history: tuple[str, ...], as_json: bool) -> None:
+@click.option("--export", "export_as", type=click.Choice(["bibtex", "ris", "csv"]),
+              help="Print the cited reports as BibTeX or RIS, or the passages as CSV, instead of the answer.")
+def ask_cmd(base: dict, question: str, k: str | None, history: tuple[str, ...], as_json: bool,
+            export_as: str | None) -> None:
     """Answer QUESTION with cited passages.
 
     \b
@@ -332,6 +335,7 @@ def ask_cmd(base: dict, question: str, k: str | None, history: tuple[str, ...], 
       assistant ask "What did Bulgaria do in 2023?"
       assistant ask "And in 2017?" --history "What did Bulgaria do in 2023?"
       assistant ask "Which source reports the Naples centre?" --k 3 --json
+      assistant ask "What did Bulgaria do in 2023?" --export bibtex > cited.bib
     """
     from assistant.api import Assistant
     from assistant.api import check_k
@@ -341,7 +345,11 @@ def ask_cmd(base: dict, question: str, k: str | None, history: tuple[str, ...], 
     answer = session.ask(question, list(history), k=settings.retrieval.k)
     if session.notice:  # serving an older version than CURRENT names: say so, beside any --json output
         click.echo(f"warning: {session.notice}", err=True)
-    if as_json:
+    if export_as:
+        from assistant.answer.exports import export
+
+        click.echo(export(answer, {r.report.id: r.report for r in session.reports()}, export_as), nl=False)
+    elif as_json:
         click.echo(answer.model_dump_json())
     else:
         _print_answer(answer)

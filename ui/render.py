@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlencode
 
 from assistant.geo import country_name
 from assistant.models import Answer, PassageHit, Report, SourceRef
@@ -106,7 +106,16 @@ def answer_html(answer: Answer) -> str:
     searched = html.escape(answer.resolved_query) + (f" <span class='understood'>({html.escape('; '.join(understood))})</span>"
                                                       if understood else "")
     return (f'<div class="answer" id="answer">{empty}<p class="answer-text">{text}</p>{groups_html(answer)}'
-            f'<p class="searched">Searched: {searched}</p></div>')
+            f'<p class="searched">Searched: {searched} · <a id="share-link" href="{html.escape(share_query(answer), quote=True)}" '
+            f'title="A link that reopens this answer with its filters">Link to this answer</a></p></div>')
+
+
+def share_query(answer: Answer) -> str:
+    """The page address's query for this answer: the question as searched (a follow-up written out) and
+    its filters, ``?q=What+did+Bulgaria+do+in+2023%3F&country=BG&year=2023``."""
+    params = [("q", answer.resolved_query)] + [("country", c) for c in answer.filters.countries]
+    params += [("year", str(y)) for y in answer.filters.years]
+    return "?" + urlencode(params)
 
 
 def groups_html(answer: Answer) -> str:

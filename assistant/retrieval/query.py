@@ -38,7 +38,10 @@ _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|and what about|same for|
 _PRONOUN = re.compile(r"\b(it|its|this|that|these|those|they|them|their|there|then|the same)\b", re.IGNORECASE)
 _QUESTION = re.compile(r"^\s*(what|which|who|how|when|where|why|did|does|is|are|was|were)\b", re.IGNORECASE)
 _Y = YEAR
-_RANGE = re.compile(rf"\b(?:between\s+|from\s+)?{_Y}\s*(?:-|–|to|and|until)\s*{_Y}\b", re.IGNORECASE)
+# a range: "2021-2023", "2021 to 2023", "from 2021 until 2023", "between 2021 and 2023"; a bare "2013 and
+# 2016" (or "2013, 2018 and 2023") is a list of years, not a range
+_RANGE = re.compile(rf"\b(?:between\s+{_Y}\s*(?:-|–|to|and)\s*{_Y}|(?:from\s+)?{_Y}\s*(?:-|–|to|until)\s*{_Y})\b",
+                    re.IGNORECASE)
 _SINCE = re.compile(rf"\b(since|after|from)\s+{_Y}\b", re.IGNORECASE)
 _BEFORE = re.compile(rf"\b(before|until|up to)\s+{_Y}\b", re.IGNORECASE)
 _RELATIVE = re.compile(r"\b(last|past|previous|this|current)\s+(year|(\d{1,2}|two|three|four|five)\s+years)\b",
@@ -87,7 +90,7 @@ def years_asked(question: str, newest: int | None) -> list[int]:
     years: set[int] = set()
     rest = question
     for m in _RANGE.finditer(question):
-        a, b = sorted((int(m.group(1)), int(m.group(2))))
+        a, b = sorted(int(y) for y in m.groups() if y)
         if b - a <= 60:
             years.update(range(a, b + 1))
             rest = rest.replace(m.group(0), " ")

@@ -99,3 +99,10 @@ def test_spacing_is_normalised_and_since_reaches_the_newest_report():
     assert understand("  What   did\tBulgaria do? ").resolved == "What did Bulgaria do?"
     q = understand("What did the Czech Republic do since 2021?", None, 2024)
     assert q.countries == ["CZ"] and q.years == [2021, 2022, 2023, 2024]
+
+
+def test_a_list_of_years_is_not_a_range():
+    assert years_asked("What did Belgium do in 2013, 2018 and 2023?", 2025) == [2013, 2018, 2023]
+    assert years_asked("in 2013 and 2016", 2025) == [2013, 2016]
+    assert years_asked("between 2019 and 2021", 2025) == [2019, 2020, 2021]
+    assert years_asked("from 2021 until 2023", 2025) == [2021, 2022, 2023]
