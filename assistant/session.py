@@ -197,10 +197,10 @@ class Assistant:
         return query, vector, self._rank(index, query, vector, k, mode, weights, reports, ranker)
 
     def _rank(self, index: IndexData, query: Query, vector, k: int, mode: str | None, weights: FusionWeights | None,
-              reports: list[str] | None, ranker: Path | None) -> Ranking:
+              reports: list[str] | None, ranker: Path | None, candidates: int | None = None) -> Ranking:
         weights = weights or FusionWeights(dense=self.settings.retrieval.fusion_dense_weight,
                                            bm25=self.settings.retrieval.fusion_bm25_weight, k=self.settings.retrieval.fusion_k)
-        return rank(index, query, vector, k=k, candidates=self.settings.retrieval.candidates,
+        return rank(index, query, vector, k=k, candidates=candidates or self.settings.retrieval.candidates,
                     mode=mode or self.settings.retrieval.mode, weights=weights, sources=set(reports) if reports else None,
                     ranker=ranker or self.settings.retrieval.ranker)
 
@@ -227,7 +227,7 @@ class Assistant:
             found = []
             for cell in cells:
                 narrow = self._rank(index, groups.narrowed(query, cell), vector, groups.PER_GROUP * 4,
-                                    mode, None, reports, ranker)
+                                    mode, None, reports, ranker, candidates=groups.CANDIDATES)
                 ranked = []
                 for h in narrow.hits:
                     if len(ranked) == groups.PER_GROUP or not groups.in_cell(h.passage, query, cell, index.metadata.periods):

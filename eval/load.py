@@ -7,13 +7,15 @@
 
 Each user asks a first question from the gold set, then one or two follow-ups with the history, then
 starts again (no think time: the harshest case). The run stops by itself: after --duration seconds
-(at most 600) or --max-requests answers (at most 100,000). It prints a table (throughput, p50/p95/p99,
+(at most 600; with --rebuild, not before the rebuild has finished and 5 s more, so that a slow
+rebuild is still seen to switch the answers) or --max-requests answers (at most 100,000). It prints a table (throughput, p50/p95/p99,
 errors, index versions seen) and writes JSON to eval/reports/load-latest.json.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 import asyncio
 import json
 import logging
@@ -59,13 +61,13 @@ async def ask(client, url: str, question: str, history: list[str]) -> dict[str, 
     raise RuntimeError(f"stream ended without a result (last event {event})")
 
 
-async def user(n: int, url: str, questions: list[str], stop: float, budget: list[int], out: dict, seed: int,
-               client) -> None:
+async def user(n: int, url: str, questions: list[str], stop: Callable[[], float], budget: list[int], out: dict,
+               seed: int, client) -> None:
     rng = random.Random(seed * 1000 + n)
-    while time.monotonic() < stop and budget[0] > 0:
+    while time.monotonic() < stop() and budget[0] > 0:
         history: list[str] = []
         for turn in range(rng.randint(1, 3)):  # a first question, then follow-ups
-            if time.monotonic() >= stop or budget[0] <= 0:
+            if time.monotonic() >= stop() or budget[0] <= 0:
                 return
             budget[0] -= 1
             question = rng.choice(questions) if turn == 0 else rng.choice(FOLLOW_UPS)
@@ -85,15 +87,30 @@ async def user(n: int, url: str, questions: list[str], stop: float, budget: list
             history.append(question)
 
 
+AFTER_REBUILD = 5.0  # seconds a run goes on after the rebuild it waits for, to see the switch
+
+
 async def drive(url: str, users: int, duration: float, max_requests: int, seed: int,
-                questions: list[str]) -> dict[str, Any]:
+                questions: list[str], rebuild: dict | None = None) -> dict[str, Any]:
+    """Run the users for ``duration`` seconds; with ``rebuild`` (rebuild_during's info), for as long
+    as the rebuild takes and AFTER_REBUILD seconds more, so that a slow machine's rebuild is still seen
+    to switch the answers (at most MAX_DURATION in all)."""
     import httpx
 
     out: dict[str, Any] = {"latency": [], "errors": [], "versions": {}, "timeline": [],
                            "kind": {"first": 0, "follow-up": 0}, "t0": time.monotonic()}
+    t0 = out["t0"]
+
+    def stop() -> float:
+        if rebuild is None:
+            return t0 + duration
+        done = rebuild.get("done_at")
+        wait = done + AFTER_REBUILD if done is not None else time.monotonic() + 1.0
+        return min(max(t0 + duration, wait), t0 + MAX_DURATION)
+
     limits = httpx.Limits(max_connections=users * 2, max_keepalive_connections=users * 2)
     async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), limits=limits) as client:
-        stop, budget = time.monotonic() + duration, [max_requests]
+        budget = [max_requests]
         await asyncio.gather(*(user(n, url, questions, stop, budget, out, seed, client) for n in range(users)))
     out["seconds"] = time.monotonic() - out.pop("t0")
     return out
@@ -161,6 +178,7 @@ def rebuild_during(corpus: Path, index: Path, after: float) -> tuple[subprocess.
                                  "Lisbon news", "--year", "2024", "--corpus", str(corpus), "--index", str(index),
                                  "--json"], cwd=ROOT, capture_output=True, text=True)
         info["seconds"] = round(time.monotonic() - t, 1)
+        info["done_at"] = time.monotonic()
         info["returncode"] = result.returncode
         info["version"] = json.loads(result.stdout).get("version") if result.returncode == 0 else None
         info["stderr"] = result.stderr[-300:] if result.returncode else ""
@@ -217,9 +235,11 @@ def main() -> int:
             label = f"{args.users} users" + (f", concurrency {concurrency}" if concurrency else "") + (
                 ", rebuild during the run" if args.rebuild else "")
             log.info("%s: %s for %.0f s ...", label, url, duration)
-            out = asyncio.run(drive(url, args.users, duration, max_requests, args.seed, gold))
+            out = asyncio.run(drive(url, args.users, duration, max_requests, args.seed, gold,
+                                    info if args.rebuild else None))
             if info.get("thread"):
                 info.pop("thread").join(timeout=600)
+            info.pop("done_at", None)
             result = summary(out, args.users, label)
             if args.rebuild:
                 result["rebuild"] = info

@@ -19,6 +19,9 @@ from assistant.retrieval.query import Query
 
 MAX_GROUPS = 12  # a longer list of years or countries is answered as one ranked list
 PER_GROUP = 2  # passages shown per group
+# candidates each group's search ranks: the group's constraint brings its country's or year's best
+# matches in anyway (retrieval/metadata.expand), so a shallower search keeps a long timeline cheap
+CANDIDATES = 20
 
 
 @dataclass(frozen=True)
