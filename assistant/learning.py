@@ -209,9 +209,8 @@ def fit_abstention(examples: list[AbstentionExample], about: dict[str, Any] | No
     y = np.array([e.unanswerable for e in examples], dtype=int)
     hard = np.array([e.hard for e in examples])
     groups = [e.group for e in examples]
-    p = model.probability(np.vstack([e.x for e in examples]))
+    p = model.probability(np.vstack([e.x for e in examples]))  # in sample: a fold without both classes keeps it
     if len(set(groups)) >= 2 and folds >= 2:
-        p = p.copy()
         for train, test in grouped_folds(groups, folds)[1]:
             part = [examples[i] for i in train]
             if len({e.unanswerable for e in part}) < 2:

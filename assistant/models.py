@@ -325,6 +325,14 @@ class IndexStatus(BaseModel):
         return out
 
 
+def pages_label(pages: list[int]) -> str:
+    """A passage's place in its PDF as a citation writes it: "p. 12", "pp. 12-13", or "" (not a PDF)."""
+    if not pages:
+        return ""
+    first, last = pages[0], pages[-1]
+    return f"p. {first}" if first == last else f"pp. {first}-{last}"
+
+
 class SourceRef(BaseModel):
     """Where a passage comes from: its report, section and, for a PDF, its page (or first and last page)."""
 

@@ -4,19 +4,16 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 import threading
 from pathlib import Path
 
 from assistant.answer import compose_answer, groups
 from assistant.answer.compose import compose_groups
-from assistant.answer.matching import differences, full
-from assistant.answer.matching import match as match_of
 from assistant.embedding import Embedder
 from assistant.errors import UserError
 from assistant.index import store
 from assistant.index.store import IndexData
-from assistant.models import Answer, Filters, PassageHit, SourceRef
+from assistant.models import Answer, Filters, Passage, PassageHit, SourceRef
 from assistant.results import ServedReport, ServingState
 from assistant.retrieval import signals
 from assistant.retrieval.normalize import EMPTY_QUESTION, check_history, check_k, check_question, normalize_text
@@ -215,36 +212,16 @@ class Assistant:
         query, vector, ranking = self._retrieve(question, history, k, mode, countries=countries, years=years,
                                                 reports=reports, index=index, ranker=ranker)
         abstained = self.abstains(ranking)
-        composed = compose_answer(query, ranking, abstained, self.settings.answer.answer_sentences,
-                                  index.metadata.periods)
-        hits, kinds = list(ranking.hits), list(composed.matches)
-        plan = groups.plan(query)
-        grouped_by = None
-        if plan is not None and not abstained:
-            # each group searched on its own; a group's passages not in the ranked list join it after
-            grouped_by, cells = plan
-            at = {h.passage.chunk_id: i for i, h in enumerate(hits, start=1)}
-            found = []
-            for cell in cells:
-                narrow = self._rank(index, groups.narrowed(query, cell), vector, groups.PER_GROUP * 4,
-                                    mode, None, reports, ranker, candidates=groups.CANDIDATES)
-                ranked = []
-                for h in narrow.hits:
-                    if len(ranked) == groups.PER_GROUP or not groups.in_cell(h.passage, query, cell, index.metadata.periods):
-                        continue
-                    if h.passage.chunk_id not in at:
-                        hits.append(h)
-                        kinds.append(match_of(h.passage, query, index.metadata.periods))
-                        at[h.passage.chunk_id] = len(hits)
-                    ranked.append((at[h.passage.chunk_id], h.passage))
-                found.append((cell, ranked))
-            grouped = compose_groups(query, found)
-            composed = replace(grouped, matches=kinds,
-                               text=grouped.text + (f" Also shown, not matching what was asked: {d}." if (
-                                   d := differences([(h.passage, kd) for h, kd in zip(hits, kinds)
-                                                     if not full(kd, query)], query)) else ""))
+        plan = None if abstained else groups.plan(query)
+        hits = list(ranking.hits)
+        if plan is None:
+            composed = compose_answer(query, ranking, abstained, self.settings.answer.answer_sentences,
+                                      index.metadata.periods)
+        else:  # a timeline or a comparison: each group searched on its own
+            found = [(cell, self._group(index, query, vector, cell, hits, mode, reports, ranker)) for cell in plan[1]]
+            composed = compose_groups(query, found, [h.passage for h in hits], index.metadata.periods)
         passages = []
-        for i, (hit, kind) in enumerate(zip(hits, kinds), start=1):
+        for i, (hit, kind) in enumerate(zip(hits, composed.matches), start=1):
             report = index.reports[hit.passage.source]
             passages.append(PassageHit(
                 rank=i, score=round(hit.score, 4), chunk_id=hit.passage.chunk_id, text=hit.passage.text,
@@ -257,5 +234,25 @@ class Assistant:
                                       places=query.constraint_countries),
                       abstained=abstained, status=composed.status, missing=composed.missing,
                       answer=composed.text, sentences=composed.sentences, passages=passages,
-                      index_version=index.version, grouped_by=grouped_by, groups=composed.groups)
+                      index_version=index.version, grouped_by=plan[0] if plan else None, groups=composed.groups)
+
+    def _group(self, index: IndexData, query: Query, vector, cell: groups.Cell, hits: list, mode: str | None,
+               reports: list[str] | None, ranker: Path | None) -> list[tuple[int, Passage]]:
+        """A group's best passages (groups.PER_GROUP) as (rank, passage), searched with the question's
+        vector and its constraint narrowed to the group; a passage not among ``hits`` joins them after
+        the others (``hits`` grows), so that its card has a rank."""
+        at = {h.passage.chunk_id: i for i, h in enumerate(hits, start=1)}
+        narrow = self._rank(index, groups.narrowed(query, cell), vector, groups.PER_GROUP * 4, mode, None, reports,
+                            ranker, candidates=groups.CANDIDATES)
+        ranked = []
+        for h in narrow.hits:
+            if len(ranked) == groups.PER_GROUP:
+                break
+            if not groups.in_cell(h.passage, query, cell, index.metadata.periods):
+                continue
+            if h.passage.chunk_id not in at:
+                hits.append(h)
+                at[h.passage.chunk_id] = len(hits)
+            ranked.append((at[h.passage.chunk_id], h.passage))
+        return ranked
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from assistant.models import pages_label  # noqa: F401  (the citation's page label; the exports use it too)
+
 
 def build_line(summary: Any, where: bool = False) -> str:
     """One line: the version, its size, and what the build did (``where``: and the index folder)."""
@@ -37,14 +39,6 @@ def build_details(summary: Any) -> list[str]:
 def skipped_lines(summary: Any, prefix: str = "  ", names: bool = False) -> list[str]:
     """What the build skipped and why (``names``: file names, not paths)."""
     return [f"{prefix}skipped {Path(s.path).name if names else s.path}: {s.reason}" for s in summary.skipped]
-
-
-def pages_label(pages: list[int]) -> str:
-    """A passage's place in its PDF as a citation writes it: "p. 12", "pp. 12-13", or "" (not a PDF)."""
-    if not pages:
-        return ""
-    first, last = pages[0], pages[-1]
-    return f"p. {first}" if first == last else f"pp. {first}-{last}"
 
 
 def place(source: Any) -> str:

@@ -142,14 +142,14 @@ def compose_answer(query: Query, ranking: Ranking, abstained: bool,
             about = " about " + " ".join(ranking.unknown_terms)
         return Composed(f"The reports hold nothing{about} that answers this question. The passages below are "
                         "only possibly related.", matches=kinds, status="none", missing=list(ranking.missing))
+    shown = [(h.passage, kind) for h, kind in zip(ranking.hits, kinds)]
     matched = [(rank, h) for rank, (h, kind) in enumerate(zip(ranking.hits, kinds), start=1)
                if matching.full(kind, query)]
-    others = [(h.passage, kind) for h, kind in zip(ranking.hits, kinds) if not matching.full(kind, query)]
-    differ = matching.differences(others, query)
     cells = matching.empty_cells([h.passage for _, h in matched], query, periods)
     missing = cells + [m for m in ranking.missing if not any(m in c for c in cells)]
     if not matched:
         text = f"Nothing on {' or '.join(cells) or _constraint_text(query)} in these reports."
+        differ = matching.differences(shown, query)
         if differ:
             text += f" The passages below differ: {differ}."
         return Composed(text, matches=kinds, status="none", missing=missing)
@@ -165,9 +165,7 @@ def compose_answer(query: Query, ranking: Ranking, abstained: bool,
     text = " ".join(render(s) for s in picked)
     if missing:
         text = f"Nothing on {' or '.join(missing)} in these reports. {text}".strip()
-    if differ:
-        text = f"{text} Also shown, not matching what was asked: {differ}.".strip()
-    return Composed(text, sentences=picked, matches=kinds, status="partial" if missing else "answered",
+    return Composed(matching.also_shown(text, shown, query), sentences=picked, matches=kinds, status="partial" if missing else "answered",
                     missing=missing)
 
 
@@ -188,12 +186,14 @@ def _cell_text(country: str | None, year: int | None, query: Query) -> str:
     return matching.cell_label(country, year)
 
 
-def compose_groups(query: Query, cells: list[tuple[Cell, list[tuple[int, Passage]]]]) -> Composed:
+def compose_groups(query: Query, cells: list[tuple[Cell, list[tuple[int, Passage]]]],
+                   shown: list[Passage] | None = None, periods: Mapping[str, set[int]] | None = None) -> Composed:
     """The answer to a timeline or comparison: a line per group in the order asked, its extract cited
     ("Italy: ... [P1]"), or "Nothing on Greece for 2022 in these reports." for a group no passage
-    matches. ``cells``: (the group, [(rank, passage) of its best passages]) per group; a group's extract
-    prefers the sentence naming its own year or country. Status ``partial`` when some group is empty,
-    ``none`` when all are."""
+    matches, then how the passages ``shown`` that match not everything asked differ (their matches, in
+    ``periods``, are the Composed's). ``cells``: (the group, [(rank, passage) of its best passages]) per
+    group; a group's extract prefers the sentence naming its own year or country. Status ``partial``
+    when some group is empty, ``none`` when all are."""
     from assistant.models import AnswerGroup
 
     terms = _terms(query.resolved)
@@ -218,5 +218,7 @@ def compose_groups(query: Query, cells: list[tuple[Cell, list[tuple[int, Passage
             lines.append(f"{groups[-1].label}: " + " ".join(f"[P{r}]" for r, _ in ranked))
     missing = [_cell_text(g.country, g.year, query) for g in groups if g.empty]
     status = "none" if len(missing) == len(groups) else "partial" if missing else "answered"
-    return Composed(" ".join(lines), sentences=[g.extract for g in groups if g.extract is not None],
+    kinds = [matching.match(p, query, periods or {}) for p in shown or []]
+    return Composed(matching.also_shown(" ".join(lines), zip(shown or [], kinds), query),
+                    sentences=[g.extract for g in groups if g.extract is not None], matches=kinds,
                     status=status, missing=missing, groups=groups)

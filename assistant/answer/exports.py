@@ -9,16 +9,9 @@ import io
 import re
 from collections.abc import Mapping
 
-from assistant.models import Answer, PassageHit, Report
+from assistant.models import Answer, PassageHit, Report, pages_label
 
 _BIBTEX_SPECIAL = re.compile(r"([&%$#_{}])")
-
-
-def _pages(hit: PassageHit) -> str:
-    pages = hit.source.pages
-    if not pages:
-        return ""
-    return f"p. {pages[0]}" if pages[0] == pages[-1] else f"pp. {pages[0]}-{pages[-1]}"
 
 
 def _cited(answer: Answer) -> dict[str, list[PassageHit]]:
@@ -32,7 +25,7 @@ def _cited(answer: Answer) -> dict[str, list[PassageHit]]:
 def _where(hits: list[PassageHit]) -> str:
     places = []
     for hit in hits:
-        place = ", ".join(x for x in (hit.source.section, _pages(hit)) if x)
+        place = ", ".join(x for x in (hit.source.section, pages_label(hit.source.pages)) if x)
         if place and place not in places:
             places.append(place)
     return "; ".join(places)
@@ -48,10 +41,10 @@ def bibtex(answer: Answer, reports: Mapping[str, Report]) -> str:
     entries = []
     for rid, hits in _cited(answer).items():
         report = reports.get(rid)
-        src = hits[0].source
+        src, where = hits[0].source, _where(hits)
         fields = [("title", src.title), ("institution", report.publisher if report else None),
                   ("year", str(src.year) if src.year else None), ("url", src.url),
-                  ("note", f"Cited: {_where(hits)}" if _where(hits) else None)]
+                  ("note", f"Cited: {where}" if where else None)]
         key = re.sub(r"[^A-Za-z0-9_:-]", "-", rid)
         body = ",\n".join(f"  {name} = {{{_bib(value) if name != 'url' else value}}}"
                           for name, value in fields if value)
@@ -64,7 +57,7 @@ def ris(answer: Answer, reports: Mapping[str, Report]) -> str:
     records = []
     for rid, hits in _cited(answer).items():
         report = reports.get(rid)
-        src = hits[0].source
+        src, where = hits[0].source, _where(hits)
         lines = ["TY  - RPRT", f"ID  - {rid}", f"TI  - {' '.join(src.title.split())}"]
         if report and report.publisher:
             lines.append(f"PB  - {report.publisher}")
@@ -72,8 +65,8 @@ def ris(answer: Answer, reports: Mapping[str, Report]) -> str:
             lines.append(f"PY  - {src.year}")
         if src.url:
             lines.append(f"UR  - {src.url}")
-        if _where(hits):
-            lines.append(f"N1  - Cited: {_where(hits)}")
+        if where:
+            lines.append(f"N1  - Cited: {where}")
         lines.append("ER  - ")
         records.append("\n".join(lines))
     return "\n\n".join(records) + ("\n" if records else "")
@@ -90,7 +83,7 @@ def cards_csv(answer: Answer) -> str:
     writer.writerow(CSV_COLUMNS)
     for hit in answer.passages:
         src = hit.source
-        writer.writerow([hit.rank, hit.match, src.id, src.title, src.year or "", src.section or "", _pages(hit),
+        writer.writerow([hit.rank, hit.match, src.id, src.title, src.year or "", src.section or "", pages_label(src.pages),
                          src.url or "", hit.text, " | ".join(f"{n.number}. {n.text}" for n in hit.footnotes),
                          hit.score, hit.chunk_id])
     return out.getvalue()

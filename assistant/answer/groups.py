@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from assistant.answer.matching import asks, cell_label
+from assistant.answer.matching import asks, cell_label, holds
 from assistant.models import Passage
 from assistant.retrieval.query import Query
 
@@ -59,8 +59,5 @@ def in_cell(passage: Passage, query: Query, cell: Cell, periods: Mapping[str, se
     """Whether the passage matches the cell and the rest of what was asked: its country and the asked
     years (a comparison), its year and the asked countries (a timeline)."""
     countries, years = asks(query)
-    covered = set(passage.years) | set(periods.get(passage.source, ()))
-    country_ok = cell.country in passage.countries if cell.country else (
-        not countries or bool(set(countries) & set(passage.countries)))
-    year_ok = cell.year in covered if cell.year else (not years or bool(set(years) & covered))
-    return country_ok and year_ok
+    return holds(passage, [cell.country] if cell.country else countries, [cell.year] if cell.year else years,
+                 periods)

@@ -22,8 +22,12 @@ def asks(query: Query) -> tuple[list[str], list[int]]:
     return list(query.constraint_countries), list(query.years)
 
 
-def _years_of(passage: Passage, periods: Mapping[str, set[int]]) -> set[int]:
-    return set(passage.years) | set(periods.get(passage.source, ()))
+def holds(passage: Passage, countries: Iterable[str], years: Iterable[int], periods: Mapping[str, set[int]]) -> bool:
+    """Whether the passage is about one of ``countries`` and one of ``years`` (its own years or its
+    report's period); an empty list asks nothing of that kind."""
+    countries, years = set(countries), set(years)
+    return ((not countries or bool(countries & set(passage.countries)))
+            and (not years or bool(years & (set(passage.years) | periods.get(passage.source, set())))))
 
 
 def match(passage: Passage, query: Query, periods: Mapping[str, set[int]]) -> str:
@@ -33,8 +37,8 @@ def match(passage: Passage, query: Query, periods: Mapping[str, set[int]]) -> st
     countries, years = asks(query)
     if not countries and not years:
         return ANY
-    c = bool(set(countries) & set(passage.countries)) if countries else None
-    y = bool(set(years) & _years_of(passage, periods)) if years else None
+    c = holds(passage, countries, (), periods) if countries else None
+    y = holds(passage, (), years, periods) if years else None
     if c and y:
         return BOTH
     if c and y is None:
@@ -72,10 +76,16 @@ def empty_cells(passages: Iterable[Passage], query: Query, periods: Mapping[str,
     out = []
     for c in countries or [None]:
         for y in years or [None]:
-            if not any((c is None or c in p.countries) and (y is None or y in _years_of(p, periods))
-                       for p in passages):
+            if not any(holds(p, [c] if c else (), [y] if y else (), periods) for p in passages):
                 out.append(cell_label(c, y))
     return out
+
+
+def also_shown(text: str, passages: Iterable[tuple[Passage, str]], query: Query) -> str:
+    """The answer text followed by how the passages shown that do not match everything asked differ
+    (``passages``: every passage shown with its match kind; see ``differences``)."""
+    differ = differences([(p, kind) for p, kind in passages if not full(kind, query)], query)
+    return f"{text} Also shown, not matching what was asked: {differ}.".strip() if differ else text
 
 
 def differences(passages: Iterable[tuple[Passage, str]], query: Query) -> str:
