@@ -239,17 +239,16 @@ class Assistant:
     def _group(self, index: IndexData, query: Query, vector, cell: groups.Cell, hits: list, mode: str | None,
                reports: list[str] | None, ranker: Path | None) -> list[tuple[int, Passage]]:
         """A group's best passages (groups.PER_GROUP) as (rank, passage), searched with the question's
-        vector and its constraint narrowed to the group; a passage not among ``hits`` joins them after
-        the others (``hits`` grows), so that its card has a rank."""
+        vector and its constraint narrowed to the group, those squarely about the group first
+        (groups.specificity); a passage not among ``hits`` joins
+        them after the others (``hits`` grows), so that its card has a rank."""
         at = {h.passage.chunk_id: i for i, h in enumerate(hits, start=1)}
         narrow = self._rank(index, groups.narrowed(query, cell), vector, groups.PER_GROUP * 4, mode, None, reports,
                             ranker, candidates=groups.CANDIDATES)
         ranked = []
-        for h in narrow.hits:
-            if len(ranked) == groups.PER_GROUP:
-                break
-            if not groups.in_cell(h.passage, query, cell, index.metadata.periods):
-                continue
+        inside = [h for h in narrow.hits if groups.in_cell(h.passage, query, cell, index.metadata.periods)]
+        inside.sort(key=lambda h: groups.specificity(h.passage, cell))  # stable: the ranking within a tier
+        for h in inside[:groups.PER_GROUP]:
             if h.passage.chunk_id not in at:
                 hits.append(h)
                 at[h.passage.chunk_id] = len(hits)

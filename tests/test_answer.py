@@ -201,6 +201,19 @@ def test_a_passage_is_in_a_cell_when_it_matches_the_cell_and_the_rest_asked():
     assert in_cell(FAIR_2017, two, Cell(country="BG"), {"ar-2018": {2023}})  # its report covers 2023
 
 
+def test_a_group_shows_first_the_passages_squarely_about_it():
+    from assistant.answer.groups import Cell, specificity
+
+    named = passage("n", "ar-2024", "In 2023 Bulgaria opened a centre.", countries=["BG"], lead=["BG"], years=[2023])
+    listed = passage("l", "ar-2024", "Croatia, Greece and Bulgaria trained volunteers.", countries=["HR", "GR", "BG"],
+                     lead=["HR"])
+    assert specificity(named, Cell(year=2023)) < specificity(listed, Cell(year=2023))  # 2023 only by its period
+    assert specificity(named, Cell(country="BG")) < specificity(listed, Cell(country="BG"))  # one of a list
+    assert specificity(listed, Cell(country="HR")) == 0  # Croatia is its subject
+    only = passage("o", "ar-2024", "The agency opened a centre in Sofia.", countries=["BG"])
+    assert specificity(only, Cell(country="BG")) == 0  # the only country it names
+
+
 def test_a_comparison_answers_group_by_group_and_says_which_has_nothing():
     from assistant.answer.compose import compose_groups
     from assistant.answer.groups import Cell

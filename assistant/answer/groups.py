@@ -55,6 +55,17 @@ def narrowed(query: Query, cell: Cell) -> Query:
     return replace(query, years=[cell.year])
 
 
+def specificity(passage: Passage, cell: Cell) -> int:
+    """How squarely a passage in the cell is about it, lower first: 0 when it names the cell itself (the
+    year in its own text, the country as its subject: in its heading or first sentence, or the only
+    country it names), 1 when it reaches the cell only through its report's period or a list of several
+    countries. (Also putting a passage another group shows after the new ones was measured: fewer
+    groups right, 0.654 -> 0.617, since one passage often answers several years.)"""
+    if cell.year is not None:
+        return 0 if cell.year in passage.years else 1
+    return 0 if cell.country in passage.lead_countries or passage.countries == [cell.country] else 1
+
+
 def in_cell(passage: Passage, query: Query, cell: Cell, periods: Mapping[str, set[int]]) -> bool:
     """Whether the passage matches the cell and the rest of what was asked: its country and the asked
     years (a comparison), its year and the asked countries (a timeline)."""
