@@ -393,6 +393,41 @@ class Filters(BaseModel):
         return self.countries if self.places is None else self.places
 
 
+class CountryPassage(BaseModel):
+    """A passage of a country page: where it is from, its theme and the year it is filed under."""
+
+    chunk_id: str
+    text: str
+    source: SourceRef
+    theme: str
+    year: int | None  # the year it is filed under (CountryPage says how); None: undated
+    years: list[int] = Field(default_factory=list)  # every year it names
+    subject: bool  # the country is its subject (heading, first sentence, or the only country named)
+    footnotes: list[Note] = Field(default_factory=list)
+
+
+class CountryYear(BaseModel):
+    year: int | None  # None: passages naming no year whose report gives no period
+    passages: list[CountryPassage]
+    themes: dict[str, int]  # passages per theme, most first
+
+
+class CountryPage(BaseModel):
+    """Every passage about one country across the reports served, by year (newest first) and theme."""
+
+    country: str  # ISO alpha-2 code
+    name: str
+    passages: int
+    subject: int  # passages whose subject it is (the others name it among other countries)
+    reports: int
+    notes: int  # distinct notes the passages cite
+    first_year: int | None = None
+    last_year: int | None = None
+    themes: dict[str, int]  # passages per theme, most first
+    by_report: dict[str, int]  # passages per report id, most first
+    years: list[CountryYear]
+
+
 class Answer(BaseModel):
     """The answer to one question: `assistant ask --json` prints exactly this."""
 
@@ -412,3 +447,5 @@ class Answer(BaseModel):
     # a timeline ("year") or a comparison ("country"): the groups, in the order asked (added later)
     grouped_by: str | None = None
     groups: list[AnswerGroup] = Field(default_factory=list)
+    # a question about a country alone ("Bulgaria", "Tell me about Bulgaria"): its page (added later)
+    country_page: CountryPage | None = None

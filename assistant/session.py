@@ -7,13 +7,13 @@ import logging
 import threading
 from pathlib import Path
 
-from assistant.answer import compose_answer, groups
+from assistant.answer import compose_answer, country, groups
 from assistant.answer.compose import compose_groups
 from assistant.embedding import Embedder
 from assistant.errors import UserError
 from assistant.index import store
 from assistant.index.store import IndexData
-from assistant.models import Answer, Filters, Passage, PassageHit, SourceRef
+from assistant.models import Answer, CountryPage, Filters, Passage, PassageHit, SourceRef
 from assistant.results import ServedReport, ServingState
 from assistant.retrieval import signals
 from assistant.retrieval.normalize import EMPTY_QUESTION, check_history, check_k, check_question, normalize_text
@@ -43,6 +43,8 @@ class Assistant:
         self._refused: dict[str, str] = {}  # version -> why it cannot be served
         self.notice: str | None = None  # set while serving an older version than CURRENT names
         self._lock = threading.Lock()
+        self._themes = None  # the themes' vectors (country pages), embedded on first use
+        self._theme_of: dict[str, str] = {}  # chunk id -> its theme, for the country pages
 
     @property
     def index(self) -> IndexData:
@@ -229,12 +231,57 @@ class Assistant:
                                  section=hit.passage.section, pages=list(hit.passage.pages), ocr=hit.passage.ocr),
                 footnotes=hit.passage.footnotes, match=kind,
             ))
+        text, status, page = composed.text, composed.status, None
+        if not reports and not query.origins and country.asks_country_alone(query.constraint_countries, query.years,
+                                                                             query.topic):
+            page = self.country_page(query.constraint_countries[0], index)  # "Bulgaria", "Tell me about Bulgaria"
+            if page.passages:  # the page answers, whatever the ranking's abstention said
+                text = country.summary(page) + ("" if abstained else f"\n\n{text}")
+                abstained, status = False, "answered" if status == "none" else status
         return Answer(query=query.text, resolved_query=query.resolved,
                       filters=Filters(countries=query.countries, years=query.years, topic=query.topic,
                                       places=query.constraint_countries),
-                      abstained=abstained, status=composed.status, missing=composed.missing,
-                      answer=composed.text, sentences=composed.sentences, passages=passages,
-                      index_version=index.version, grouped_by=plan[0] if plan else None, groups=composed.groups)
+                      abstained=abstained, status=status, missing=composed.missing,
+                      answer=text, sentences=composed.sentences, passages=passages,
+                      index_version=index.version, grouped_by=plan[0] if plan else None, groups=composed.groups,
+                      country_page=page)
+
+    def countries(self) -> dict[str, int]:
+        """The countries the served reports name, by code, with their passage counts (most first)."""
+        rows = self.index.metadata.by_country
+        return dict(sorted(((c, len(r)) for c, r in rows.items()), key=lambda kv: (-kv[1], kv[0])))
+
+    def country_page(self, name: str, index: IndexData | None = None) -> CountryPage:
+        """Every passage about a country (a code such as ``BG`` or a name such as ``Bulgaria``) across
+        the reports served, by year and theme (answer/country.py); UserError for a name that is not a
+        country. A country the reports never name gets a page with no passages."""
+        import numpy as np
+
+        from assistant.geo import country_name, country_names, countries_in
+
+        index = index or self.index
+        code = name.strip().upper() if name.strip().upper() in country_names() else None
+        found = code or next(iter(countries_in(name, ignore_case=True)), None)
+        if found is None:
+            known = ", ".join(country_name(c) for c in list(self.countries())[:12])
+            raise UserError(f"{name!r} is not a country name or ISO code (such as BG or Bulgaria); the reports "
+                            f"name, among others: {known}")
+        rows = index.metadata.by_country.get(found, np.zeros(0, dtype=np.int64))
+        passages = [index.passages[i] for i in rows]
+        return country.build_page(found, country_name(found), passages, self._themes_of(passages), index.reports)
+
+    def _themes_of(self, passages: list[Passage]) -> list[str]:
+        """Each passage's theme (country.nearest_themes) from its own text, embedded once per passage
+        and kept: the stored vectors carry the report's title and section ("Asylum Report 2024"), which
+        drew passages about other things to "Asylum procedure"."""
+        if self._themes is None:
+            self._themes = self.embedder.encode(country.theme_texts())
+        new = list({p.chunk_id: p for p in passages if p.chunk_id not in self._theme_of}.values())
+        for start in range(0, len(new), 256):
+            batch = new[start:start + 256]
+            themes = country.nearest_themes(self.embedder.encode([p.text for p in batch]), self._themes)
+            self._theme_of.update(zip((p.chunk_id for p in batch), themes))
+        return [self._theme_of[p.chunk_id] for p in passages]
 
     def _group(self, index: IndexData, query: Query, vector, cell: groups.Cell, hits: list, mode: str | None,
                reports: list[str] | None, ranker: Path | None) -> list[tuple[int, Passage]]:

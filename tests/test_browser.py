@@ -176,6 +176,47 @@ def test_an_answer_link_reopens_the_question_with_its_filters_and_exports_cite_i
     other.close()
 
 
+def test_countries_tab_shows_every_passage_by_year_and_theme_and_exports_it(page, url):
+    page.get_by_role("tab", name="Countries").click()
+    page.locator("#country-pick input").click()
+    page.locator("[role=option]", has_text="Bulgaria").first.click()
+    page.wait_for_selector("#country-page #country[data-country='BG'] .country-year", timeout=60_000)
+    summary = page.inner_text("#country-page .country-summary")
+    total = int(summary.split(": ", 1)[1].split(" passages")[0])
+    cards = page.locator("#country-page .country-year .card")
+    assert total >= 2 and cards.count() == total, "every passage once"
+    years = [s.get_attribute("id") for s in page.locator("#country-page section.country-year").all()]
+    assert years == sorted(years, key=lambda y: (y == "year-undated", -int(y[5:]) if y != "year-undated" else 0))
+    assert page.locator("#country-counts tfoot td").first.inner_text() == str(total)
+    assert page.locator("#country-page li[data-note='898']").count() == 1, "the forum's note is shown"
+    link = page.locator("#country-counts tbody a").first
+    link.click()
+    page.wait_for_function(f"() => location.hash === '{link.get_attribute('href')}'")
+    shot(page, "05a-country-page")
+    with page.expect_download() as download:
+        page.locator("#country-md").click()
+    md = Path(download.value.path()).read_text(encoding="utf-8")
+    assert md.startswith("# Bulgaria\n") and "State Agency for Refugees" in md
+    with page.expect_download() as download:
+        page.locator("#country-csv").click()
+    rows = Path(download.value.path()).read_text(encoding="utf-8")
+    assert rows.startswith("year,theme,report,") and rows.count("\n20") + rows.count("\n,") >= total
+
+    other = page.context.new_page()  # a link opens the tab's page on a country
+    other.goto(url + "?country_page=HR")
+    other.get_by_role("tab", name="Countries").click()
+    other.wait_for_selector("#country-page #country[data-country='HR']", timeout=60_000)
+    other.close()
+
+
+def test_asking_about_a_country_alone_offers_its_page(page):
+    ask(page, "Tell me about Bulgaria")
+    assert page.inner_text("#answer-panel .answer-text").startswith("Bulgaria in these reports:")
+    page.locator("#answer-country summary").click()
+    assert page.locator("#answer-country .country-year .card").count() >= 2
+    shot(page, "05b-country-in-chat")
+
+
 def test_question_text_is_inert(page):
     ask(page, "What did Bulgaria do in 2023? " + XSS)
     page.wait_for_timeout(500)  # an onload/onfocus handler would have run by now

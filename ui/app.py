@@ -2,7 +2,8 @@
 
 `create_app(settings)` builds the app (nothing loads at import). Tabs: Chat (conversation, answer
 with citation markers that scroll to their cards, filter chips, report and year refinement, exports),
-Sources (reports, upload, rebuild) and Evaluation (the latest `assistant eval` report). The named API
+Countries (every passage on a country by year and theme, as Markdown or CSV), Sources (reports,
+upload, rebuild) and Evaluation (the latest `assistant eval` report). The named API
 endpoint ``ask`` returns the same JSON object as `assistant ask --json`; /reports/<file> serves the
 PDFs of the reports served, so that a card's page opens the PDF at that page. Report and user text is
 always escaped (see render.py).
@@ -28,6 +29,7 @@ from assistant.errors import UserError
 from assistant.geo import country_name
 from assistant.models import Answer
 from assistant.settings import Settings
+from ui.countries import countries_tab
 from ui.evaluation import evaluation_tab
 from ui.render import REPORTS_PATH, answer_html, answer_json, cards_html, conversation_markdown
 from ui.sources import sources_tab
@@ -63,6 +65,9 @@ CSS = """
 table.groups { border-collapse: collapse; margin: 8px 0; font-size: 0.9rem; }
 table.groups th, table.groups td { border: 1px solid var(--border-color-primary); padding: 4px 8px; text-align: left; vertical-align: top; }
 table.groups tr.empty td { font-style: italic; }
+.country-year h3 { margin: 16px 0 4px 0; }
+.country-year h4.theme { margin: 10px 0 6px 0; font-size: 0.95rem; color: var(--body-text-color-subdued); }
+.country .card { margin-bottom: 8px; }
 """
 
 
@@ -257,6 +262,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
                 chip_box = gr.CheckboxGroup(label="Understood (untick to remove)", choices=[], visible=False,
                                             elem_id="chips")
                 cards = gr.HTML("<p>Ask a question to see the cited passages.</p>", elem_id="cards")
+        load_countries, countries_outputs = countries_tab(assistant)
         sources_tab(settings, assistant, status, status_text)
         load_evaluation, evaluation_outputs = evaluation_tab(settings)
         status.render()
@@ -278,6 +284,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
         app.load(open_link, [chat, asked, turns, session], outputs, api_visibility="private")
         app.load(lambda: status_text(assistant), None, status, api_visibility="private")
         app.load(load_evaluation, None, evaluation_outputs, api_visibility="private")
+        app.load(load_countries, None, countries_outputs, api_visibility="private")
         gr.api(ask_api, api_name="ask")
     app.queue(default_concurrency_limit=settings.server.concurrency, max_size=settings.server.queue_size)
     app.extra_routes = report_routes(assistant)

@@ -300,6 +300,9 @@ def _print_answer(answer: Any) -> None:
             cites = " ".join(f"[P{r}]" for r in group.ranks) or "-"
             what = "nothing in these reports" if group.empty else (group.extract.text if group.extract else "")
             click.echo(f"  {group.label:<16} {cites:<12} {textwrap.shorten(what, width=70, placeholder=' ...')}")
+    if answer.country_page is not None and answer.country_page.passages:
+        click.echo(f"\nEvery passage on {answer.country_page.name}, by year and theme: "
+                   f"assistant country {answer.country_page.country}")
     matching, others = apart(answer)
     if answer.abstained and answer.passages:
         click.echo("\nPossibly related:")
@@ -353,6 +356,65 @@ def ask_cmd(base: dict, question: str, k: str | None, history: tuple[str, ...], 
         click.echo(answer.model_dump_json())
     else:
         _print_answer(answer)
+
+
+@main.command("country")
+@common_options
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the page as one JSON object (CountryPage).")
+@click.option("--export", "export_as", type=click.Choice(["markdown", "csv"]),
+              help="Print the page as Markdown, or its passages as CSV (one row each).")
+def country_cmd(base: dict, name: str | None, as_json: bool, export_as: str | None) -> None:
+    """Every passage about the country NAME (a name or an ISO code) across the reports, by year and
+    theme, with counts and notes. Without NAME: the countries the reports name, with passage counts.
+
+    \b
+    Examples:
+      assistant country Bulgaria
+      assistant country BG --export markdown > bulgaria.md
+      assistant country BG --export csv > bulgaria.csv
+    """
+    from assistant.answer import country
+    from assistant.api import Assistant
+    from assistant.geo import country_name
+
+    session = Assistant(_settings(**base))
+    if not name:
+        counts = session.countries()
+        if as_json:
+            click.echo(json.dumps(counts))
+        for code, n in ([] if as_json else counts.items()):
+            click.echo(f"{code}  {country_name(code):<28} {n:>6} passage{'s' if n != 1 else ''}")
+        return
+    page = session.country_page(name)
+    if export_as == "markdown":
+        click.echo(country.markdown(page), nl=False)
+    elif export_as == "csv":
+        click.echo(country.csv_text(page), nl=False)
+    elif as_json:
+        click.echo(page.model_dump_json())
+    else:
+        _print_country(page)
+
+
+def _print_country(page: Any) -> None:
+    from assistant.answer.country import summary
+    from ui.text import place
+
+    click.echo(_fill(summary(page), ""))
+    for year in page.years:
+        click.echo(f"\n== {year.year or 'Undated'} ({len(year.passages)}) ==")
+        theme = None
+        for row in year.passages:
+            if row.theme != theme:
+                theme = row.theme
+                click.echo(f"\n  -- {theme} --")
+            src = row.source
+            click.echo(f"\n  {src.title}{f', {src.year}' if src.year else ''} — {place(src)}"
+                       + ("" if row.subject else f"   [names {page.name} among others]"))
+            click.echo(_fill(row.text, "     "))
+            for note in row.footnotes:
+                click.echo(_fill(f"{note.number}. {note.text}", "       "))
 
 
 @main.command("inspect")

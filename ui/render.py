@@ -9,7 +9,7 @@ import re
 from urllib.parse import quote, unquote, urlencode
 
 from assistant.geo import country_name
-from assistant.models import Answer, PassageHit, Report, SourceRef
+from assistant.models import Answer, CountryPage, PassageHit, Report, SourceRef
 from ui.text import apart, match_label, pages_label, place
 
 REPORTS_PATH = "reports"  # the web chat serves the corpus's PDFs under /reports/<file> (ui/app.py)
@@ -105,7 +105,12 @@ def answer_html(answer: Answer) -> str:
         understood.append(", ".join(str(y) for y in answer.filters.years))
     searched = html.escape(answer.resolved_query) + (f" <span class='understood'>({html.escape('; '.join(understood))})</span>"
                                                       if understood else "")
-    return (f'<div class="answer" id="answer">{empty}<p class="answer-text">{text}</p>{groups_html(answer)}'
+    page = ""
+    if answer.country_page is not None and answer.country_page.passages:
+        page = (f'<details class="country-page" id="answer-country"><summary>Every passage on '
+                f"{html.escape(answer.country_page.name)}, by year and theme ({answer.country_page.passages}; also in "
+                f"the Countries tab, with Markdown and CSV downloads)</summary>{country_html(answer.country_page)}</details>")
+    return (f'<div class="answer" id="answer">{empty}<p class="answer-text">{text}</p>{groups_html(answer)}{page}'
             f'<p class="searched">Searched: {searched} · <a id="share-link" href="{html.escape(share_query(answer), quote=True)}" '
             f'title="A link that reopens this answer with its filters">Link to this answer</a></p></div>')
 
@@ -134,6 +139,50 @@ def groups_html(answer: Answer) -> str:
     return (f'<table class="groups" id="groups" data-by="{html.escape(answer.grouped_by or "")}">'
             f"<thead><tr><th>{'Year' if answer.grouped_by == 'year' else 'Country'}</th><th>Passages</th>"
             f"<th>Extract</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def country_html(page: CountryPage, reports: dict[str, Report] | None = None) -> str:
+    """A country page: its counts (passages per year and per theme), then each year's passages by
+    theme, each with its report, section, page and notes; every piece of text escaped."""
+    from assistant.answer.country import summary
+
+    reports = reports or {}
+    head = f'<p class="country-summary">{html.escape(summary(page))}</p>'
+    if not page.passages:
+        return f'<div class="country" id="country" data-country="{html.escape(page.country)}">{head}</div>'
+    themes = list(page.themes)
+    cells = "".join(f"<th>{html.escape(t)}</th>" for t in themes)
+    rows = "".join(
+        f'<tr data-year="{y.year or ""}"><th><a href="#year-{y.year or "undated"}">{y.year or "Undated"}</a></th>'
+        f"<td>{len(y.passages)}</td>" + "".join(f"<td>{y.themes.get(t, '') or ''}</td>" for t in themes) + "</tr>"
+        for y in page.years)
+    totals = "".join(f"<td>{n}</td>" for n in page.themes.values())
+    table = (f'<table class="groups country-counts" id="country-counts"><thead><tr><th>Year</th><th>Passages</th>{cells}'
+             f"</tr></thead><tbody>{rows}</tbody><tfoot><tr><th>All</th><td>{page.passages}</td>{totals}</tr></tfoot>"
+             "</table>")
+    parts = [f'<div class="country" id="country" data-country="{html.escape(page.country)}">{head}{table}']
+    for year in page.years:
+        parts.append(f'<section class="country-year" id="year-{year.year or "undated"}"><h3>{year.year or "Undated"} '
+                     f"({len(year.passages)})</h3>")
+        theme = None
+        for row in year.passages:
+            if row.theme != theme:
+                theme = row.theme
+                parts.append(f'<h4 class="theme">{html.escape(theme)}</h4>')
+            src, report = row.source, reports.get(row.source.id)
+            meta = " · ".join(x for x in [html.escape(src.title), html.escape(src.section or ""), pdf_link(src, report),
+                                          "" if row.subject else f"names {html.escape(page.name)} among others",
+                                          link(src.url, "source") if src.url else ""] if x)
+            notes = ""
+            if row.footnotes:
+                items = "".join(f'<li data-note="{html.escape(n.number)}"><span class="num">{html.escape(n.number)}.'
+                                f"</span> {note_html(n.text, n.urls)}</li>" for n in row.footnotes)
+                notes = f'<ol class="notes">{items}</ol>'
+            parts.append(f'<div class="card" data-chunk="{html.escape(row.chunk_id)}" data-theme="{html.escape(theme)}">'
+                         f'<div class="meta">{meta}</div><div class="text">{html.escape(row.text)}</div>{notes}</div>')
+        parts.append("</section>")
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def cards_html(answer: Answer, reports: dict[str, Report] | None = None) -> str:
