@@ -13,6 +13,7 @@ nothing matches is said ("Nothing on Greece for 2022 in these reports.").
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,15 +42,24 @@ def _stem(word: str) -> str:
     return word
 
 
-def _terms(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text) if w.lower() not in _STOP}
+@functools.lru_cache(maxsize=4096)
+def _terms(text: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in _WORD.findall(text) if w.lower() not in _STOP)
+
+
+@functools.lru_cache(maxsize=4096)
+def _named(sentence: str) -> tuple[frozenset[str], frozenset[int]]:
+    """The countries and years a sentence names (a passage's sentences are scored for every question
+    that shows it, and for each group of a timeline)."""
+    return frozenset(countries_in(sentence)), frozenset(years_in(sentence))
 
 
 def _score(sentence: str, terms: set[str], query: Query) -> float:
     score = len(terms & _terms(sentence))
-    if query.countries and set(query.countries) & set(countries_in(sentence)):
+    countries, years = _named(sentence) if query.countries or query.years else (frozenset(), frozenset())
+    if query.countries and countries & set(query.countries):
         score += 2
-    if query.years and set(query.years) & set(years_in(sentence)):
+    if query.years and years & set(query.years):
         score += 2
     return score
 
@@ -95,7 +105,7 @@ def _quote(passage: Passage, rank: int, terms: set[str], query: Query,
             if before is None or refers_back(before, every[at - 2] if at > 1 else None):
                 continue  # it points at nothing the passage shows, or at a sentence that points further
             context = before
-        words = _terms(best) | (_terms(context) if context else set())
+        words = _terms(best) | (_terms(context) if context else frozenset())
         if any(_same(words, q) for q in quoted):
             continue
         quoted.append(words)
