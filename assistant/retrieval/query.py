@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
 
-from assistant.geo import REGIONS, YEAR, Region, country_name, demonym, gazetteer, mentions, region_mentions
+from assistant.geo import REGIONS, YEAR, Region, country_name, demonym, mentions, name_spans, region_mentions
 from assistant.geo import prepare as geo_prepare
 
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|and what about|same for|also|now)\b", re.IGNORECASE)
@@ -113,12 +113,6 @@ def years_asked(question: str, newest: int | None) -> list[int]:
                 years.add(newest - 1)
     years.update(int(y) for y in _YEAR.findall(rest))
     return sorted(years)
-
-
-@lru_cache(maxsize=1)
-def _country_pattern() -> re.Pattern[str]:
-    spellings = sorted(gazetteer(), key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in spellings) + r")(?!\w)", re.IGNORECASE)
 
 
 # Who is named as where people come from. Cues before a name: "from", "fleeing", "nationals of", "born
@@ -207,7 +201,8 @@ def _modifies(after: str) -> bool:
     return bool(word) and word not in _NOT_MODIFIED and not word.endswith("ed")
 
 
-def _read(text: str) -> list[_Named]:
+@lru_cache(maxsize=512)
+def _read(text: str) -> tuple[_Named, ...]:
     """The countries and groups a question names, each as a place or an origin, in order."""
     named: list[_Named] = []
     cues: list[str] = []  # where each one's cue is: "before", "after", "self" or "" (none)
@@ -239,7 +234,7 @@ def _read(text: str) -> list[_Named]:
         if not named[i].cued and cues[i + 1] == "after" and _COORDINATED.match(gap):
             named[i] = replace(named[i], role=named[i + 1].role, cued=True)
             cues[i] = "after"
-    return named
+    return tuple(named)
 
 
 def _unique(codes) -> list[str]:
@@ -259,7 +254,9 @@ def _who(named: list[_Named]) -> dict[str, list[str]]:
 def topic_of(question: str) -> str:
     for n in sorted((n for n in _read(question) if n.region), key=lambda n: -n.start):
         question = question[:n.start] + " " + question[n.end:]
-    text = _country_pattern().sub(" ", question)
+    text = question
+    for start, end in reversed(name_spans(question)):
+        text = text[:start] + " " + text[end:]
     text = _YEAR.sub(" ", text)
     text = _FILLER.sub(" ", text)
     text = re.sub(r"[^\w\s'-]|(?<![\w'])['’]s\b", " ", text)  # ("Italy's" less Italy leaves "'s")
@@ -352,7 +349,6 @@ def _replace_years(text: str, new: list[int]) -> str:
 def prepare() -> None:
     """Build what understanding a question needs (country tables and patterns) ahead of the first one."""
     geo_prepare()
-    _country_pattern()
 
 
 def understand(question: str, history: list[str] | None = None, newest: int | None = None) -> Query:
