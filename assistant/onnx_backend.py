@@ -69,13 +69,42 @@ def export(model_dir: Path, folder: Path, quantized: bool) -> Path:
     return int8 if quantized else plain
 
 
+def fast_tokenizer(model_dir: Path, max_seq_length: int):
+    """The model's own tokenizer (``tokenizer.json``) with the ``tokenizers`` library alone, set to
+    truncate at ``max_seq_length`` tokens (special tokens included) and pad a batch to its longest, as
+    sentence-transformers calls it; None for a model folder without ``tokenizer.json``."""
+    path = model_dir / "tokenizer.json"
+    if not path.is_file():
+        return None
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.enable_truncation(max_length=max_seq_length)
+    config = _json(model_dir / "tokenizer_config.json")
+    pad = config.get("pad_token") or "[PAD]"
+    pad = pad.get("content", "[PAD]") if isinstance(pad, dict) else pad
+    pad_id = tokenizer.token_to_id(pad)
+    tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=pad)
+    return tokenizer
+
+
+def _json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except ValueError:
+        return {}
+
+
 class OnnxEncoder:
+    """Tokenizes with ``tokenizers`` (the model's ``tokenizer.json``) and runs ONNX Runtime: neither
+    torch nor transformers is imported once the ONNX file exists (a model folder without
+    ``tokenizer.json`` falls back to transformers' tokenizer)."""
+
     def __init__(self, model_dir: Path, cache: Path, quantized: bool, max_seq_length: int, threads: int = 0) -> None:
         if not _pooling_is_mean(model_dir):
             raise UserError(f"the ONNX backend supports mean-pooling models only; {model_dir} pools otherwise: "
                             "set ASSISTANT_BACKEND=torch")
         import onnxruntime as ort
-        from transformers import AutoTokenizer
 
         path = export(model_dir, cache, quantized)
         options = ort.SessionOptions()
@@ -83,17 +112,32 @@ class OnnxEncoder:
             options.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
-        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
         self.max_seq_length = max_seq_length
+        self.fast = fast_tokenizer(model_dir, max_seq_length)
+        if self.fast is None:
+            from transformers import AutoTokenizer
+
+            self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+        else:
+            self.tokenizer = self.fast
+
+    def _features(self, texts: list[str]) -> dict[str, np.ndarray]:
+        if self.fast is None:
+            batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_seq_length,
+                                   return_tensors="np")
+            return {k: np.asarray(v, dtype=np.int64) for k, v in batch.items()}
+        encodings = self.fast.encode_batch(texts)
+        return {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         out = []
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # like lengths pad least
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
-            batch = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
-                                   max_length=self.max_seq_length, return_tensors="np")
-            feeds = {k: v.astype(np.int64) for k, v in batch.items() if k in self.inputs}
+            batch = self._features([texts[i] for i in rows])
+            feeds = {k: v for k, v in batch.items() if k in self.inputs}
             hidden = self.session.run(None, feeds)[0]
             mask = batch["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)

