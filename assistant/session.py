@@ -129,6 +129,19 @@ class Assistant:
         self.embedder.encode(["load"])  # loads the weights and starts the inference session
         return state
 
+    def load_in_background(self) -> threading.Thread:
+        """``load`` in a thread of its own (a missing or broken index is reported by the first question
+        and the status line, not here)."""
+        def run() -> None:
+            try:
+                self.load()
+            except Exception:
+                log.exception("loading the index and the model failed")
+
+        thread = threading.Thread(target=run, name="warm-up", daemon=True)
+        thread.start()
+        return thread
+
     def _load(self, version: str | None) -> IndexData:
         loaded = store.read(self.settings.index, version)
         self._check_model(loaded)

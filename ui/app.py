@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import logging
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -291,22 +290,13 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blo
     return app
 
 
-def warm_up(assistant: Assistant) -> threading.Thread:
-    """Load the index and the model in the background, so the first question is answered at once."""
-    def run() -> None:
-        try:
-            assistant.load()
-        except Exception:  # the page reports a missing or broken index itself
-            log.exception("loading the index and the model failed")
-    thread = threading.Thread(target=run, name="warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
-def launch(settings: Settings, **kwargs: Any) -> tuple[Any, str, str]:
-    """Start the app on settings.server.host:settings.server.port (127.0.0.1:7860 by default)."""
-    assistant = Assistant(settings)
-    warm_up(assistant)
+def launch(settings: Settings, assistant: Assistant | None = None, **kwargs: Any) -> tuple[Any, str, str]:
+    """Start the app on settings.server.host:settings.server.port (127.0.0.1:7860 by default). The index
+    and the model load in the background (``Assistant.load_in_background``; `assistant serve` starts
+    that before importing Gradio, so the two overlap), and the first question is answered at once."""
+    if assistant is None:
+        assistant = Assistant(settings)
+        assistant.load_in_background()
     app = create_app(settings, assistant)
     return app.launch(server_name=settings.server.host, server_port=settings.server.port, css=CSS, footer_links=["api"],
                       max_file_size=settings.parsing.max_file_mb * 2**20, **kwargs)
