@@ -77,6 +77,14 @@ class ModelRegistry:
 models = ModelRegistry()
 
 
+def _cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _offline() -> None:
     """No hub is reachable from here: make every library fail fast instead of trying."""
     for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
@@ -94,6 +102,7 @@ class Embedder:
         self.expected_sha256 = settings.embedding.expected_sha256()
         self.backend = settings.embedding.backend
         self.onnx_cache = settings.embedding.model_cache
+        self.threads = settings.embedding.threads or _cores()
 
     @cached_property
     def model_dir(self) -> Path:
@@ -195,7 +204,8 @@ class Embedder:
         from assistant.onnx_backend import OnnxEncoder
 
         return OnnxEncoder(self.model_dir, self.onnx_cache / self.weights_sha256[:16],
-                           quantized=self.backend == "onnx-int8", max_seq_length=self.max_seq_length)
+                           quantized=self.backend == "onnx-int8", max_seq_length=self.max_seq_length,
+                           threads=self.threads)
 
     @property
     def tokenizer(self):
