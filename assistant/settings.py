@@ -76,8 +76,8 @@ class Embedding(_Stage):
                        "or the path of a local sentence-transformers model folder. Never downloaded.")
     model_sha256: str | None = Field(None, description="Expected sha256 of the weights, checked before loading; "
                                      "defaults to the official hash for the default model.")
-    # ONNX by default: the same vectors and gold-set metrics as torch, 1.75x faster to build and 2.9x faster
-    # to encode a question on this machine (eval/bench_backends.py).
+    # ONNX by default: the same vectors and gold-set metrics as torch, about as fast to build passages of 256
+    # tokens and 3x faster to encode a question on this machine (eval/bench_backends.py).
     backend: str = Field("onnx", pattern=r"^(torch|onnx|onnx-int8)$", description="`onnx` (exported locally from the "
                          "packaged weights on first use), `onnx-int8` or `torch`; see Performance.")
     model_cache: Path = Field(Path.home() / ".cache" / "policy-assistant" / "onnx",
