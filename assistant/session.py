@@ -281,20 +281,34 @@ class Assistant:
                             f"name, among others: {known}")
         rows = index.metadata.by_country.get(found, np.zeros(0, dtype=np.int64))
         passages = [index.passages[i] for i in rows]
-        return country.build_page(found, country_name(found), passages, self._themes_of(passages), index.reports)
+        return country.build_page(found, country_name(found), passages, self._themes_of(index, rows), index.reports)
 
-    def _themes_of(self, passages: list[Passage]) -> list[str]:
+    def _themes_of(self, index: IndexData, rows) -> list[str]:
         """Each passage's theme (country.nearest_themes) from its own text, embedded once per passage
         and kept: the stored vectors carry the report's title and section ("Asylum Report 2024"), which
-        drew passages about other things to "Asylum procedure"."""
+        drew passages about other things to "Asylum procedure". At most country.EMBED_PER_PAGE new
+        passages are embedded for one page (a page is asked for in a web request); the others take
+        their theme from their stored vector, so a country with thousands of passages opens in seconds."""
         if self._themes is None:
             self._themes = self.embedder.encode(country.theme_texts())
-        new = list({p.chunk_id: p for p in passages if p.chunk_id not in self._theme_of}.values())
-        for start in range(0, len(new), 256):
-            batch = new[start:start + 256]
-            themes = country.nearest_themes(self.embedder.encode([p.text for p in batch]), self._themes)
-            self._theme_of.update(zip((p.chunk_id for p in batch), themes))
+        passages = [index.passages[i] for i in rows]
+        new = [i for i in dict.fromkeys(int(r) for r in rows) if index.passages[i].chunk_id not in self._theme_of]
+        embedded, stored = new[:country.EMBED_PER_PAGE], new[country.EMBED_PER_PAGE:]
+        if embedded:
+            vectors = self.embedder.encode([index.passages[i].text for i in embedded])
+            self._theme_of.update(zip((index.passages[i].chunk_id for i in embedded),
+                                      country.nearest_themes(vectors, self._themes)))
+        if stored:
+            self._theme_of.update(zip((index.passages[i].chunk_id for i in stored),
+                                      country.nearest_themes(self._vectors(index, stored), self._themes)))
+            log.info("country page: %d passages took their theme from their stored vectors", len(stored))
         return [self._theme_of[p.chunk_id] for p in passages]
+
+    def _vectors(self, index: IndexData, rows: list[int]):
+        """The passages' stored vectors (every dense index kind built here gives them back)."""
+        import numpy as np
+
+        return index.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
     def _group(self, index: IndexData, query: Query, vector, cell: groups.Cell, hits: list, mode: str | None,
                reports: list[str] | None, ranker: Path | None) -> list[tuple[int, Passage]]:

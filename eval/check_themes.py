@@ -15,7 +15,7 @@ import re
 import sys
 from pathlib import Path
 
-from assistant.answer.country import THEMES
+from assistant.answer.country import EMBED_PER_PAGE, THEMES
 from assistant.api import Assistant
 from assistant.settings import Settings
 
@@ -42,10 +42,13 @@ def heading_theme(heading: str) -> str | None:
 
 def check(index: Path) -> tuple[int, float]:
     session = Assistant(Settings(index=index))
-    labelled = [(p, t) for p in session.index.passages if (t := heading_theme(" ".join(p.heading_path)))]
+    passages = session.index.passages
+    labelled = [(row, t) for row, p in enumerate(passages) if (t := heading_theme(" ".join(p.heading_path)))]
     if not labelled:
         return 0, 0.0
-    themes = session._themes_of([p for p, _ in labelled])
+    themes = []
+    for start in range(0, len(labelled), EMBED_PER_PAGE):  # each passage's own text, as a page does
+        themes += session._themes_of(session.index, [row for row, _ in labelled[start:start + EMBED_PER_PAGE]])
     return len(labelled), sum(a == t for a, (_, t) in zip(themes, labelled)) / len(labelled)
 
 

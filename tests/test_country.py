@@ -136,3 +136,19 @@ def test_cli_country_prints_the_page_and_exports_it(settings: Settings, tmp_path
     assert len(rows) == CountryPage.model_validate_json(as_json.output).passages
     bad = CliRunner().invoke(main, ["country", "Atlantis", *base])
     assert bad.exit_code != 0 and "'Atlantis' is not a country name or ISO code" in bad.output
+
+
+@pytest.mark.slow
+def test_a_large_page_embeds_a_bounded_number_of_passages(settings: Settings, monkeypatch):
+    from assistant.api import Assistant
+
+    monkeypatch.setattr(country, "EMBED_PER_PAGE", 2)
+    session = Assistant(settings)
+    embedded: list[int] = []
+    encode = session.embedder.encode
+    monkeypatch.setattr(session.embedder, "encode", lambda texts, *a, **k: embedded.append(len(texts)) or
+                        encode(texts, *a, **k))
+    page = session.country_page("Italy")
+    assert page.passages > 2 and all(p.theme in THEMES for y in page.years for p in y.passages)
+    assert embedded == [len(THEMES), 2]  # the themes, then two passages' texts: the rest from stored vectors
+    assert session.country_page("Italy") == page  # the themes are kept: the page does not change

@@ -17,7 +17,8 @@ people, resettlement, temporary protection, return), the content of protection a
 reports divide it (residence and family, social welfare), with language learning, integration
 strategies and civil society. A passage's theme is the one whose description the embedding of its own text is
 nearest to (cosine, the served model; not the stored vector, which carries the report's title and
-section); nothing is tuned, no passage is left without one, and the themes were not measured against
+section; beyond EMBED_PER_PAGE new passages for one page, the stored vector after all, so that a country
+with thousands of passages opens in seconds); nothing is tuned, no passage is left without one, and the themes were not measured against
 a gold labelling. Pure functions here; the session supplies the vectors.
 """
 
@@ -60,6 +61,8 @@ THEMES: dict[str, str] = {
     "Civil society and inclusion": "volunteers, mentoring, NGOs, community initiatives, participation and the "
                                    "fight against discrimination",
 }
+
+EMBED_PER_PAGE = 128  # new passages whose own text is embedded for one page (the rest: their stored vector)
 
 # a question naming one country and, beside it, only these words asks for the country page
 _OVERVIEW = frozenset("me us about everything anything all overview summary profile page country show "
