@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+
 # Adjectives and demonyms countryinfo lacks (its own demonym per country is used too).
 _ADJECTIVES = {
     "BG": ["Bulgarian"], "CZ": ["Czech"], "DK": ["Danish", "Dane"], "ES": ["Spanish"], "FR": ["French"],
@@ -38,8 +40,6 @@ _PLACES = {
     "SK": ["Košice", "Kosice"], "XK": ["Kosovo", "Pristina", "Prishtina"],
 }
 # Names that are also ordinary words, people or places elsewhere: never taken as a country.
-log = logging.getLogger(__name__)
-
 _STOP = {"Island", "Male", "Victoria", "Kingston", "Hamilton", "Georgetown", "Jersey", "Chad", "Jordan",
          "Guinea", "Turkey", "Man", "Sun", "China", "Nice", "Split", "Valletta", "Acton", "Antony", "Archway",
          "Barking", "Barry", "Bath", "Bender", "Brent", "Buckley", "Bury", "Centro", "Chatham", "Chelsea",

@@ -58,7 +58,7 @@ def countries_tab(assistant: Assistant) -> tuple[Any, list[Any]]:
     def load(request: gr.Request) -> tuple:
         options = choices(assistant)
         wanted = (request.query_params.get("country_page") or "").strip().upper() if request is not None else ""
-        if wanted and wanted in dict((code, label) for label, code in options):
+        if wanted in {code for _, code in options}:
             return (gr.update(choices=options, value=wanted), *show(wanted))
         return gr.update(choices=options), gr.skip(), gr.skip(), gr.skip()
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING
 
 from assistant.index.lexical import acronyms, terms
@@ -16,21 +15,12 @@ if TYPE_CHECKING:
 def scores(retriever: bm25s.BM25, query: str, acronym_index: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """BM25 score of every passage for the query (0 where no query term occurs); a passage that holds
     one of the query's acronyms, case and all, is lifted above those that do not."""
-    out = _raw(retriever, query)
-    held = acronyms_held(query, acronym_index, len(out))
-    return lift(out, held) if held is not None else out
-
-
-@functools.lru_cache(maxsize=16)
-def _raw(retriever: bm25s.BM25, query: str) -> np.ndarray:
-    """The BM25 scores of a query, kept for the last few queries (read-only): a timeline or comparison
-    searches the same question once per group, and the learned ranker reads them again."""
     import numpy as np
 
     tokens = [t for t in terms(query) if t in retriever.vocab_dict]
     out = retriever.get_scores(tokens) if tokens else np.zeros(retriever.scores["num_docs"], dtype="float32")
-    out.flags.writeable = False
-    return out
+    held = acronyms_held(query, acronym_index, len(out))
+    return lift(out, held) if held is not None else out
 
 
 def acronyms_held(query: str, acronym_index: dict[str, np.ndarray] | None, n: int) -> np.ndarray | None:
