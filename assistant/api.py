@@ -26,22 +26,32 @@ from assistant.errors import Interrupted, UserError
 from assistant.models import Answer
 from assistant.results import (Added, ChatTurn, Inspection, PassageRecord, Removed, RolledBack, ServedReport,
                                ServingState)
-from assistant import evaluation
-from assistant.evaluation import METRICS, EvalReport, failures, groups_markdown, is_groups_gold  # noqa: F401
 from assistant.ingest.pipeline import PROGRESS_LOG, Progress  # Progress: on_progress(stage, done, total)
 from assistant.retrieval.normalize import check_k, k_message, normalize_text
 from assistant.session import MAX_QUESTION_CHARS, Assistant
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
+    from assistant.evaluation import EvalReport, GroupsReport
     from assistant.models import BuildSummary, IndexStatus
 
 __all__ = ["Added", "AddedNotIndexed", "Assistant", "ChatTurn", "EvalReport", "Inspection", "Interrupted",
-           "MAX_QUESTION_CHARS", "METRICS", "PROGRESS_LOG", "PassageRecord", "Removed", "RolledBack",
+           "MAX_QUESTION_CHARS", "METRICS", "PROGRESS_LOG", "PassageRecord", "Removed", "RolledBack",  # noqa: F822 (lazy, see __getattr__)
            "ServedReport", "ServingState", "UserError", "add", "admin_state", "ask", "build", "calibrate",
-           "check_k", "check_password", "evaluate", "failures", "file_types", "index_exists", "inspect",
+           "check_k", "check_password", "evaluate", "failures", "file_types", "index_exists", "inspect",  # noqa: F822
            "is_local", "k_message", "latest_report", "markdown", "normalize_text", "remove",
            "remove_staging", "rollback", "status", "write_report"]
+
+_FROM_EVALUATION = {"METRICS", "EvalReport", "failures", "groups_markdown", "is_groups_gold"}
+
+
+def __getattr__(name: str) -> Any:
+    """The evaluation's names, imported when first asked for: a question never needs them (0.2 s)."""
+    if name in _FROM_EVALUATION:
+        from assistant import evaluation
+
+        return getattr(evaluation, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 def ask(settings: Settings, question: str, history: list[str] | None = None, k: int | None = None,
         **filters: Any) -> Answer:
@@ -154,14 +164,17 @@ def evaluate(settings: Settings, gold: Path, modes: tuple[str, ...] | None = Non
              cross_validate: int = 0, baseline: bool = False) -> EvalReport:
     """Run the gold questions through the retrieval modes and score them; with ``cross_validate`` (k
     folds grouped by report) also the learned ranker out of sample; with ``baseline`` a tutorial's RAG."""
+    from assistant import evaluation
     from assistant.retrieval.pipeline import MODES
 
     return evaluation.evaluate(settings, gold, tuple(modes or MODES), cross_validate=cross_validate,
                                baseline=baseline)
 
 
-def evaluate_groups(settings: Settings, gold: Path) -> evaluation.GroupsReport:
+def evaluate_groups(settings: Settings, gold: Path) -> GroupsReport:
     """Ask the gold file's timeline and comparison questions and score their groups (complete and right)."""
+    from assistant import evaluation
+
     return evaluation.evaluate_groups(settings, gold)
 
 
@@ -169,6 +182,8 @@ def train_ranker(settings: Settings, golds: list[Path], out: Path, folds: int = 
     """Train the learned ranker on the answerable questions of the gold files (on the settings'
     index) and save it to ``out``; returns what the model file records about its training, with the
     out-of-sample figures of grouped cross-validation (candidates ordered by each fold's model)."""
+    from assistant import evaluation
+
     return evaluation.train_ranker(settings, golds, out, folds)
 
 
@@ -176,26 +191,36 @@ def train_abstention(settings: Settings, golds: list[Path], out: Path, folds: in
     """Train the abstention model on the gold files' questions, answerable and not (ranked in the
     settings' mode), and save it to ``out``; returns what it records, with the out-of-sample
     abstention accuracy and false abstentions of grouped cross-validation."""
+    from assistant import evaluation
+
     return evaluation.train_abstention(settings, golds, out, folds)
 
 
 def latest_report(settings: Settings) -> EvalReport | None:
     """The latest report `assistant eval` wrote into ``settings.eval_reports``, if any."""
+    from assistant.evaluation import EvalReport
+
     return EvalReport.read(settings.eval_reports / "latest.json")
 
 
 def markdown(report: EvalReport) -> str:
     """An evaluation report as Markdown: metrics per mode, by question kind, targets, failures."""
+    from assistant import evaluation
+
     return evaluation.markdown(report)
 
 
 def write_report(report: EvalReport, folder: Path) -> tuple[Path, Path]:
     """Write an evaluation report as JSON and Markdown (and latest.json / latest.md) into ``folder``."""
+    from assistant import evaluation
+
     return evaluation.write_report(report, folder)
 
 
 def calibrate(settings: Settings, gold: Path) -> dict[str, Any]:
     """Fusion weights and the abstention threshold chosen on a gold set (see evaluation.calibrate)."""
+    from assistant import evaluation
+
     return evaluation.calibrate(settings, gold)
 
 

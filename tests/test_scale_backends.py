@@ -63,11 +63,42 @@ def test_onnx_backends_match_torch(backend: str, floor: float, tmp_path: Path, s
     assert vectors.shape == torch_vectors.shape
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert float((vectors * torch_vectors).sum(axis=1).min()) >= floor
-    assert (tmp_path / "models").rglob("*.onnx"), "exported locally, from the packaged weights"
+    folder = Path(onnx.onnx.path).parent  # the session may be one this process loaded before, from its cache
+    exported = {f.name for f in folder.iterdir()}
+    assert "model.fp32.onnx.data" in exported and "model.onnx" not in exported, \
+        f"exported locally from the packaged weights, the weights beside the graph: {exported}"
     torch_counts = Embedder(Settings(backend="torch"))
     assert [onnx.count_tokens(t) for t in texts] == [torch_counts.count_tokens(t) for t in texts]
     long = " ".join(texts)  # past the model's 256 tokens: truncated alike
     assert float(onnx.encode([long])[0] @ torch_counts.encode([long])[0]) >= floor
+
+
+def test_a_cache_from_before_is_converted_to_external_weights_without_exporting_again(
+        tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch):
+    """A model cached by an earlier version (``model.onnx``, weights inside the protobuf) is saved again
+    with its weights beside it; torch is not needed for that, and the vectors are the same."""
+    import onnx
+
+    from assistant import onnx_backend
+
+    reference = Embedder(settings)
+    current = reference.onnx_cache / reference.weights_sha256[:16]
+    reference.onnx  # noqa: B018 - exported once, as after the first build
+    folder = tmp_path / "models" / reference.weights_sha256[:16]
+    folder.mkdir(parents=True)
+    onnx.save_model(onnx.load(str(current / "model.fp32.onnx")), str(folder / "model.onnx"))  # the old layout
+    assert (folder / "model.onnx").stat().st_size > 80e6
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(onnx_backend, "_torch_export", no_export)
+    converted = onnx_backend.OnnxEncoder(reference.model_dir, folder, quantized=False,
+                                         max_seq_length=reference.max_seq_length)
+    texts = ["What did Bulgaria do in 2023?", "Language courses for refugees in Malta"]
+    assert np.allclose(converted.encode(texts), reference.encode(texts), atol=1e-6)
+    assert sorted(f.name for f in folder.iterdir()) == ["model.fp32.onnx", "model.fp32.onnx.data"]
+    assert (folder / "model.fp32.onnx").stat().st_size < 1e6  # the graph alone
 
 
 def test_index_built_with_another_backend_is_refused(tmp_path: Path, settings: Settings):

@@ -43,8 +43,8 @@ def test_a_served_question_imports_no_torch_nor_transformers(settings: Settings)
                            "answer = Assistant(settings).ask('What did Bulgaria do in 2023?')\n"
                            "assert answer.passages", settings.index, settings.corpus)
     assert asked == []
-    served = _heavy_modules("from ui.app import create_app\nfrom assistant.api import Assistant\n"
-                            "a = Assistant(settings)\ncreate_app(settings, a)\na.load()\n"
+    served = _heavy_modules("from ui.server import Gate\nfrom assistant.api import Assistant\n"
+                            "a = Assistant(settings)\nGate(settings, a)._build()\na.load()\n"
                             "assert a.ask('What did Croatia do?').passages", settings.index, settings.corpus)
     assert served == []
 

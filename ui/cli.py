@@ -566,11 +566,9 @@ def serve_cmd(base: dict, host: str | None, port: int | None) -> None:
         with _bars(True) as bars:
             summary = api.build(settings, on_progress=bars)
         click.echo(f"Indexed {summary.reports} reports, {summary.passages} passages in {summary.seconds:.1f} s")
-    session = api.Assistant(settings)
-    session.load_in_background()  # the index and the model load while Gradio is imported
-    from ui.app import launch
+    from ui.server import serve
 
-    launch(settings, session)
+    serve(settings, api.Assistant(settings))  # listening at once; the web chat follows once Gradio is imported
 
 
 if __name__ == "__main__":

@@ -13,8 +13,6 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from assistant.geo import countries_in, years_in
 from assistant.ingest.document import ParsedDocument
 from assistant.ingest.footnotes import MARK_CLOSE, MARK_OPEN, take_placeholders
@@ -123,6 +121,8 @@ class PassageSplitter:
         return self._fits_size(path, sum(self._count(take_placeholders(line)[0]) for line in lines))
 
     def _split_large(self, path: tuple[str, ...], text: str) -> list[str]:
+        from langchain_text_splitters import RecursiveCharacterTextSplitter  # 0.24 s to import: only when needed
+
         budget = self._budget(path)
         while True:
             splitter = RecursiveCharacterTextSplitter(

@@ -36,6 +36,22 @@ def test_server_listens_on_localhost_unless_told(monkeypatch: pytest.MonkeyPatch
     assert seen["server_name"] == "127.0.0.1" and seen["max_file_size"] == MAX_UPLOAD_BYTES
 
 
+def test_assistant_serve_listens_on_localhost_unless_told(monkeypatch: pytest.MonkeyPatch):
+    import uvicorn
+
+    from assistant.api import Assistant
+    from ui.server import serve
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
+    monkeypatch.delenv("ASSISTANT_HOST", raising=False)
+    serve(Settings(), Assistant(Settings()))
+    assert seen["host"] == "127.0.0.1"
+    monkeypatch.setenv("ASSISTANT_HOST", "0.0.0.0")
+    serve(Settings(), Assistant(Settings()))
+    assert seen["host"] == "0.0.0.0"
+
+
 def test_uploads_land_inside_the_corpus_under_safe_names_and_are_never_executable(corpus_copy: Path,
                                                                                   tmp_path: Path):
     outside = {p for p in tmp_path.parent.rglob("*") if corpus_copy not in p.parents}
