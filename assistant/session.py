@@ -209,12 +209,13 @@ class Assistant:
         return query, vector, self._rank(index, query, vector, k, mode, weights, reports, ranker)
 
     def _rank(self, index: IndexData, query: Query, vector, k: int, mode: str | None, weights: FusionWeights | None,
-              reports: list[str] | None, ranker: Path | None, candidates: int | None = None) -> Ranking:
+              reports: list[str] | None, ranker: Path | None, candidates: int | None = None,
+              timings: dict[str, float] | None = None) -> Ranking:
         weights = weights or FusionWeights(dense=self.settings.retrieval.fusion_dense_weight,
                                            bm25=self.settings.retrieval.fusion_bm25_weight, k=self.settings.retrieval.fusion_k)
         return rank(index, query, vector, k=k, candidates=candidates or self.settings.retrieval.candidates,
                     mode=mode or self.settings.retrieval.mode, weights=weights, sources=set(reports) if reports else None,
-                    ranker=ranker or self.settings.retrieval.ranker)
+                    ranker=ranker or self.settings.retrieval.ranker, timings=timings)
 
     def abstains(self, ranking: Ranking) -> bool:
         """Nothing relevant enough: no passage about the country asked, or none close enough."""

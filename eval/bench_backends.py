@@ -55,9 +55,23 @@ def measure(backend: str, work: Path) -> dict:
             "overall": dict(overall)}
 
 
+def table(rows: list[dict]) -> list[str]:
+    """The backends' rows as a Markdown table (torch the reference)."""
+    base_rate, base_query = rows[0]["rate"], rows[0]["p50"]
+    lines = ["| backend | passages/s (min-max) | vs torch | query encode p50/p95 ms | vs torch | Hit@1 | MRR@10 | "
+             "Recall@5 | note acc. | abstention acc. | false abst. |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        o = r["overall"]
+        lines.append(f"| {r['backend']} | {r['rate']:.1f} ({r['low']:.1f}-{r['high']:.1f}) | {r['rate'] / base_rate:.2f}x | "
+                     f"{r['p50']:.1f}/{r['p95']:.1f} | {base_query / r['p50']:.2f}x | "
+                     f"{o['Hit@1']:.3f} | {o['MRR@10']:.3f} | {o['Recall@5']:.3f} | {o['note_accuracy']:.3f} | "
+                     f"{o['abstention_accuracy']:.3f} | {o['false_abstention']:.3f} |")
+    return lines
+
+
 def main() -> int:
     """Each backend in a process of its own (torch's threads, once started, compete with ONNX Runtime's
-    in the same process), one after another; then the table."""
+    in the same process), one after another; then the table (``--json``: the rows, for eval/bench.py)."""
     if len(sys.argv) == 3 and sys.argv[1] == "--one":
         with tempfile.TemporaryDirectory(prefix="bench-backends-") as work:
             print(json.dumps(measure(sys.argv[2], Path(work))))
@@ -67,16 +81,7 @@ def main() -> int:
         done = subprocess.run([sys.executable, "-m", "eval.bench_backends", "--one", backend], cwd=ROOT,
                               capture_output=True, text=True, check=True)
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    base_rate, base_query = rows[0]["rate"], rows[0]["p50"]
-    print("| backend | passages/s (min-max) | vs torch | query encode p50/p95 ms | vs torch | Hit@1 | MRR@10 | Recall@5 | "
-          "note acc. | abstention acc. | false abst. |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        o = r["overall"]
-        print(f"| {r['backend']} | {r['rate']:.1f} ({r['low']:.1f}-{r['high']:.1f}) | {r['rate'] / base_rate:.2f}x | "
-              f"{r['p50']:.1f}/{r['p95']:.1f} | {base_query / r['p50']:.2f}x | "
-              f"{o['Hit@1']:.3f} | {o['MRR@10']:.3f} | {o['Recall@5']:.3f} | {o['note_accuracy']:.3f} | "
-              f"{o['abstention_accuracy']:.3f} | {o['false_abstention']:.3f} |")
+    print(json.dumps(rows) if "--json" in sys.argv else "\n".join(table(rows)))
     return 0
 
 

@@ -27,6 +27,11 @@ class MetadataIndex:
         self.by_country, self.by_lead = as_arrays(by_country), as_arrays(by_lead)
         self.by_year, self.by_report = as_arrays(by_year), as_arrays(by_report)
         self.periods = {rid: set(r.period_years()) for rid, r in reports.items()}
+        by_period_year: dict[int, list[str]] = defaultdict(list)
+        for rid, period in self.periods.items():
+            for year in period:
+                by_period_year[year].append(rid)
+        self.by_period_year = dict(by_period_year)  # year -> the reports whose period holds it
         # per row, for the learned ranker's features: its report as a number, log of its length and place
         codes = {rid: i for i, rid in enumerate(dict.fromkeys(p.source for p in passages))}
         self.report_code = np.fromiter((codes[p.source] for p in passages), dtype=np.int64, count=self.n)
@@ -65,8 +70,7 @@ class MetadataIndex:
         return self._mask(self.by_year, years)
 
     def period(self, years: list[int]) -> np.ndarray:
-        wanted = set(years)
-        return self._mask(self.by_report, [rid for rid, period in self.periods.items() if period & wanted])
+        return self._mask(self.by_report, {rid for year in years for rid in self.by_period_year.get(year, ())})
 
     def reports(self, ids: set[str]) -> np.ndarray:
         return self._mask(self.by_report, ids)

@@ -76,6 +76,10 @@ class IndexData:
 
     def newest_year(self) -> int | None:
         """The newest publication year of the reports ("last year" is the year before it)."""
+        return self._newest_year
+
+    @cached_property
+    def _newest_year(self) -> int | None:  # once per index: every question asks (thousands of reports: ms)
         years = [r.year for r in self.reports.values() if r.year] or \
             [r.period_end for r in self.reports.values() if r.period_end]
         return max(years) if years else None
