@@ -57,7 +57,7 @@ index: setup
 
 bench: setup
 	$(BIN)/pip install --quiet -e '.[test,bench]'
-	$(BIN)/python -m eval.bench
+	$(BIN)/python -m eval.bench --million
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/versions index/cache index/.lock

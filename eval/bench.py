@@ -423,7 +423,17 @@ def ratios(results: dict[str, Any]) -> dict[str, float]:
 
 
 def report(results: dict[str, Any], out: Path) -> None:
+    """Print the table and write bench-latest.json, .md (the table) and .png (the curves) into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
+    text = markdown(results)
+    print(text)
+    (out / "bench-latest.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    (out / "bench-latest.md").write_text(text + "\n", encoding="utf-8")
+    plot(results, out / "bench-latest.png")
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The run as a Markdown table (what the README's Performance section shows)."""
     b = results["build"]
     lines = [f"Benchmark on {results['machine']}; model {results['model']}, **{results['backend']}** backend; every "
              f"timing repeated {results['repeat']} times: median (min-max); p50/p95 over the {results['questions']} gold "
@@ -463,11 +473,7 @@ def report(results: dict[str, Any], out: Path) -> None:
 
         lines += ["", "Embedding backends (eval/bench_backends.py, each in a process of its own):", "",
                   *table(results["backends"])]
-    text = "\n".join(lines)
-    print(text)
-    (out / "bench-latest.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-    (out / "bench-latest.md").write_text(text + "\n", encoding="utf-8")
-    plot(results, out / "bench-latest.png")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

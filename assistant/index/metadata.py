@@ -4,6 +4,7 @@ by year named, and by report (whose reporting period gives the period match)."""
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 
 import numpy as np
@@ -11,9 +12,14 @@ import numpy as np
 from assistant.models import Passage, Report
 
 
+_KEPT_BYTES = 32 * 2**20  # the masks kept: at most 32, at most 32 MB
+
+
 class MetadataIndex:
     def __init__(self, passages: list[Passage], reports: dict[str, Report]) -> None:
         self.n = len(passages)
+        self._masks: dict[tuple, np.ndarray] = {}
+        self._lock = threading.Lock()
         by_country, by_lead, by_year, by_report = (defaultdict(list) for _ in range(4))
         for row, p in enumerate(passages):
             for c in p.countries:
@@ -53,11 +59,25 @@ class MetadataIndex:
         self.acronyms = acronym_rows(passages)
 
     def _mask(self, table: dict, keys) -> np.ndarray:
+        """The rows of these keys as a read-only mask; the last few asked are kept (a question asks for
+        the same ones several times, and a conversation asks for them again: at a million passages each
+        costs milliseconds)."""
+        key = (id(table), tuple(sorted(keys, key=str)))
+        with self._lock:
+            mask = self._masks.pop(key, None)
+            if mask is not None:
+                self._masks[key] = mask  # most recently used last
+                return mask
         mask = np.zeros(self.n, dtype=bool)
-        for key in keys:
-            rows = table.get(key)
+        for name in keys:
+            rows = table.get(name)
             if rows is not None:
                 mask[rows] = True
+        mask.flags.writeable = False
+        with self._lock:
+            self._masks[key] = mask
+            while len(self._masks) > max(4, min(32, _KEPT_BYTES // max(self.n, 1))):
+                self._masks.pop(next(iter(self._masks)))
         return mask
 
     def countries(self, codes: list[str]) -> np.ndarray:

@@ -30,23 +30,80 @@ def search(index: faiss.Index, query_vector: np.ndarray, n: int, rows: np.ndarra
     if type(index) in (faiss.IndexFlatIP, faiss.IndexFlat) and index.metric_type == faiss.METRIC_INNER_PRODUCT:
         return _flat(index, query_vector, n, rows)
     params = None
-    selector = faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64)) if rows is not None else None
+    selector = True if rows is not None else None
+    if selector and not isinstance(index, faiss.IndexRefine):
+        selector = faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64))
     if isinstance(index, faiss.IndexHNSW):
         params = faiss.SearchParametersHNSW(efSearch=max(ef_search or 64, n))
         if selector is not None:
             params.sel = selector
     elif isinstance(index, faiss.IndexRefine):
         if selector is not None:  # fast-scan codes take no filter: the selected rows are scored exactly
-            index = faiss.downcast_index(index.refine_index)
-            params = faiss.SearchParameters(sel=selector)
-        else:
-            params = faiss.IndexRefineSearchParameters(k_factor=index.k_factor)
+            return _refine_within(index, query_vector, n, np.asarray(rows, dtype=np.int64))
+        # what IndexRefine's own search does (the pq scan's k_factor x n best, re-scored exactly), from the
+        # question's pool: the restricted searches that follow pick from the same scan
+        pool = _pool(index, query_vector, int(n * index.k_factor))[:int(n * index.k_factor)]
+        return _exact(faiss.downcast_index(index.refine_index), query_vector, np.sort(pool), n)
     elif selector is not None:
         params = faiss.SearchParameters(sel=selector)
     scores, found = index.search(query_vector.reshape(1, -1).astype("float32"), n, params=params)
     return [(int(r), float(s)) for r, s in zip(found[0], scores[0]) if r >= 0]
 
 
+GATHER_MAX = 16_384  # rows scored by reading their vectors at once (about 25 MB); more: from the pq pool
+POOL = 4_096  # candidates of one unrestricted pq scan a restricted search picks from
+
+
+def _refine_within(index: faiss.Index, query_vector: np.ndarray, n: int, rows: np.ndarray) -> list[tuple[int, float]]:
+    """The n best of ``rows`` on a pq index (its fast-scan codes take no filter), scored exactly from the
+    full vectors it keeps: a few rows (up to GATHER_MAX) are all scored, exactly as a flat index would;
+    more are taken from the question's pool (the POOL best of one unrestricted pq scan, kept for the
+    question's other restricted searches) when it holds n of them, the pq index being approximate by
+    design; else every selected row is scored by FAISS (exact, a scan of the whole index)."""
+    import faiss
+
+    flat = faiss.downcast_index(index.refine_index)
+    if len(rows) > GATHER_MAX:
+        if np.any(rows[1:] < rows[:-1]):
+            rows = np.sort(rows)
+        pool = _pool(index, query_vector)
+        at = np.minimum(np.searchsorted(rows, pool), len(rows) - 1)
+        inside = pool[rows[at] == pool]
+        if len(inside) < n:
+            scores, found = flat.search(query_vector.reshape(1, -1).astype("float32"), n,
+                                        params=faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows)))
+            return [(int(r), float(s)) for r, s in zip(found[0], scores[0]) if r >= 0]
+        rows = np.sort(inside)
+    return _exact(flat, query_vector, rows, n)
+
+
+def _exact(flat: faiss.Index, query_vector: np.ndarray, rows: np.ndarray, n: int) -> list[tuple[int, float]]:
+    """The n best of ``rows`` by their full vectors (read in place from the flat index)."""
+    import faiss
+
+    stored = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+    scores = stored[rows] @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+    return _best(scores, rows, n)
+
+
+def _pool(index: faiss.Index, query_vector: np.ndarray, size: int = 0) -> np.ndarray:
+    """The best ``max(POOL, size)`` rows of one pq scan for this question, best first (kept per thread)."""
+    import faiss
+
+    size = min(max(POOL, size), index.ntotal)
+    vector = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(-1)
+    key = vector.tobytes()
+    last = getattr(_last_pool, "value", None)
+    if last is not None and last[0]() is index and last[1] == key and last[3] >= size:
+        return last[2]
+    base = faiss.downcast_index(index.base_index)
+    _, found = base.search(vector.reshape(1, -1), size)
+    pool = found[0][found[0] >= 0]
+    _last_pool.value = (weakref.ref(index), key, pool, size)
+    return pool
+
+
+_last_pool = threading.local()  # this thread's last question on a pq index: (weak ref, vector bytes, its pool)
 _last = threading.local()  # this thread's last question: (weak ref to the index, vector bytes, every row's score)
 
 
@@ -70,6 +127,11 @@ def _flat(index: faiss.Index, query_vector: np.ndarray, n: int, rows: np.ndarray
     if rows is not None:
         rows = np.asarray(rows, dtype=np.int64)
         scores = scores[rows]
+    return _best(scores, rows, n)
+
+
+def _best(scores: np.ndarray, rows: np.ndarray | None, n: int) -> list[tuple[int, float]]:
+    """The n highest of ``scores`` (of ``rows``, or of every row), best first; equal scores by row."""
     if n < len(scores):
         best = np.argpartition(-scores, n - 1)[:n]
         best = best[np.lexsort((best, -scores[best]))]
