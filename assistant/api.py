@@ -53,6 +53,10 @@ def __getattr__(name: str) -> Any:
         return getattr(evaluation, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _FROM_EVALUATION)
+
 def ask(settings: Settings, question: str, history: list[str] | None = None, k: int | None = None,
         **filters: Any) -> Answer:
     """Answer one question (a new session: it reads the index). A server keeps an `Assistant` instead."""

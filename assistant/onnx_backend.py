@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +43,9 @@ def export(model_dir: Path, folder: Path, quantized: bool) -> Path:
     cache from before (``model.onnx``, weights inline) is converted without re-exporting."""
     folder.mkdir(parents=True, exist_ok=True)
     plain, int8 = folder / "model.fp32.onnx", folder / "model-int8.onnx"
-    with _lock:
+    if plain.exists() and (int8.exists() or not quantized):
+        return int8 if quantized else plain
+    with _lock, _folder_lock(folder):  # one thread, and one process, exports or converts at a time
         inline = folder / "model.onnx"
         if not plain.exists():
             if not inline.exists():
@@ -50,10 +55,26 @@ def export(model_dir: Path, folder: Path, quantized: bool) -> Path:
         if quantized and not int8.exists():
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
-            tmp = folder / f".model-int8.{os.getpid()}.onnx"
+            tmp = folder / f".model-int8.{os.getpid()}.{threading.get_ident()}.onnx"
             quantize_dynamic(str(plain), str(tmp), weight_type=QuantType.QInt8)
             os.replace(tmp, int8)
     return int8 if quantized else plain
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on ``folder/.lock`` (another process waits); a no-op where ``fcntl`` is missing."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the temporary names below still keep processes apart
+        yield
+        return
+    with open(folder / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _torch_export(model_dir: Path, target: Path) -> None:
@@ -75,7 +96,9 @@ def _torch_export(model_dir: Path, target: Path) -> None:
     model = Wrapped().eval()
     names = ["input_ids", "attention_mask", "token_type_ids"]
     dummy = tuple(torch.ones(1, 8, dtype=torch.long) for _ in names)
-    tmp = target.parent / f".model.{os.getpid()}.onnx"
+    handle, name = tempfile.mkstemp(prefix=".model-", suffix=".onnx", dir=target.parent)
+    os.close(handle)
+    tmp = Path(name)
     torch.onnx.export(model, dummy, str(tmp), input_names=names, output_names=["last_hidden_state"],
                       dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["last_hidden_state"]},
                       opset_version=17, dynamo=False)
@@ -89,8 +112,7 @@ def _with_external_weights(source: Path, target: Path) -> None:
 
     import onnx
 
-    work = target.parent / f".external.{os.getpid()}"
-    work.mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".external-", dir=target.parent))
     try:
         data = target.name + ".data"
         onnx.save_model(onnx.load(str(source)), str(work / target.name), save_as_external_data=True,

@@ -197,3 +197,37 @@ def test_assistant_serve_answers_over_http_then_mounts_the_chat_and_stops_on_sig
     errors = server.stderr.read()
     # stopped cleanly: uvicorn shuts down, then ends by the signal it caught (its exit status says so)
     assert code in (0, -signal.SIGTERM) and "Traceback" not in errors, errors
+
+
+def test_faults_head_and_a_full_queue_are_answered_in_json(settings: Settings, monkeypatch: pytest.MonkeyPatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    tight = settings.model_copy(update={"server": settings.server.model_copy(update={"concurrency": 1,
+                                                                                      "queue_size": 1})})
+    assistant = Assistant(tight)
+    gate = HeldGate(tight, assistant, assistant.load_in_background())
+    server, thread, base = _start(gate)
+    try:
+        with httpx.Client(base_url=base, timeout=60, trust_env=False) as client:
+            head = client.head(API_PATH, params={"q": QUESTION})
+            assert head.status_code == 405 and head.headers["allow"] == "GET"
+
+            def broken(*args, **kwargs):
+                raise RuntimeError("index file damaged")
+
+            monkeypatch.setattr(assistant, "ask", broken)
+            fault = client.get(API_PATH, params={"q": QUESTION})
+            assert fault.status_code == 500 and "index file damaged" in fault.json()["error"]
+
+            def slow(*args, **kwargs):
+                time.sleep(1.5)
+                raise RuntimeError("slow")
+
+            monkeypatch.setattr(assistant, "ask", slow)
+            with ThreadPoolExecutor(4) as pool:
+                codes = sorted(pool.map(lambda _: client.get(API_PATH, params={"q": QUESTION}).status_code, range(4)))
+            assert 503 in codes, codes  # one runs, one waits, the rest are told to retry
+    finally:
+        gate.release.set()
+        server.should_exit = True
+        thread.join(30)

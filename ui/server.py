@@ -53,8 +53,11 @@ let asked = false;
 document.getElementById("ask").addEventListener("submit", async e => {
   e.preventDefault(); asked = true;
   const out = document.getElementById("answer"); out.textContent = "…";
-  const r = await fetch("API_PATH?q=" + encodeURIComponent(document.getElementById("q").value));
-  const a = await r.json();
+  let r, a;
+  try {
+    r = await fetch("API_PATH?q=" + encodeURIComponent(document.getElementById("q").value));
+    a = (r.headers.get("content-type") || "").startsWith("application/json") ? await r.json() : {error: await r.text()};
+  } catch (e) { out.textContent = "The server did not answer: " + e; return; }
   if (!r.ok) { out.textContent = a.error; return; }
   out.innerHTML = "<p>" + esc(a.answer) + "</p>" + a.passages.map((h, i) =>
     `<div class="card"><h4>[${i + 1}] ${esc(h.source.title)}${h.source.year ? " (" + h.source.year + ")" : ""}, ` +
@@ -63,6 +66,7 @@ document.getElementById("ask").addEventListener("submit", async e => {
 async function poll() {
   try {
     const r = await fetch(location.href, {cache: "no-store"});
+    if (r.status === 500) { location.reload(); return; }  // the chat could not start: the page says why
     if (r.status === 200) {
       if (!asked) { location.reload(); return; }
       document.getElementById("state").innerHTML = 'The web chat is ready: <a href="">open it</a>.';
@@ -89,6 +93,7 @@ class Gate:
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
         self._limiter: Any = None
+        self._mounting = False
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -113,7 +118,7 @@ class Gate:
                 if self._stop is not None:
                     self._stop.set()
                 if self._task is not None:
-                    if self.ui is None:  # still importing Gradio: nothing of the chat to stop yet
+                    if not self._mounting:  # still importing Gradio: nothing of the chat to stop yet
                         self._task.cancel()
                     await asyncio.gather(self._task, return_exceptions=True)
                 await send({"type": "lifespan.shutdown.complete"})
@@ -123,6 +128,7 @@ class Gate:
         """Build the chat in a thread, then run its start-up events here and hand it every path."""
         try:
             app = await _in_daemon_thread(self._build)
+            self._mounting = True  # from here the chat's start-up events run: a shutdown waits for them
             async with app.router.lifespan_context(app):
                 self.ui = app
                 log.info("the web chat is ready on http://%s:%s", self.settings.server.host, self.settings.server.port)
@@ -152,8 +158,8 @@ class Gate:
 
         import anyio.to_thread
 
-        if scope["method"] not in ("GET", "HEAD"):
-            return await _respond(send, 405, {"error": f"use GET {API_PATH}?q=your+question"})
+        if scope["method"] != "GET":
+            return await _respond(send, 405, {"error": f"use GET {API_PATH}?q=your+question"}, [(b"allow", b"GET")])
         query = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"))
         question = (query.get("q") or [""])[0]
         try:
@@ -162,10 +168,17 @@ class Gate:
             return await _respond(send, 400, {"error": "k must be a whole number from 1 to 100"})
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.settings.server.concurrency)
+        if self._limiter.statistics().tasks_waiting >= self.settings.server.queue_size:
+            return await _respond(send, 503, {"error": "too many questions are waiting; retry in a few seconds"},
+                                  [(b"retry-after", b"2")])
         try:
             answer = await anyio.to_thread.run_sync(lambda: self.assistant.ask(question, k=k), limiter=self._limiter)
         except UserError as exc:
             return await _respond(send, 400, {"error": str(exc)})
+        except Exception as exc:  # a fault of ours (a damaged index, say): said, logged, never a bare 500
+            log.exception("GET %s failed", API_PATH)
+            return await _respond(send, 500, {"error": f"the question could not be answered ({type(exc).__name__}: "
+                                                       f"{exc}); see the server's log"})
         await _respond(send, 200, answer.model_dump(mode="json"))
 
     async def _starting(self, scope: dict, receive: Any, send: Any) -> None:
@@ -194,16 +207,20 @@ async def _in_daemon_thread(function: Any) -> Any:
         try:
             result = function()
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
-            loop.call_soon_threadsafe(settle, "set_exception", exc)
+            outcome = ("set_exception", exc)
         else:
-            loop.call_soon_threadsafe(settle, "set_result", result)
+            outcome = ("set_result", result)
+        try:
+            loop.call_soon_threadsafe(settle, *outcome)
+        except RuntimeError:  # the server stopped meanwhile: nobody waits for it
+            pass
 
     threading.Thread(target=run, name="web-chat", daemon=True).start()
     return await future
 
 
-async def _respond(send: Any, status: int, data: dict) -> None:
-    await _send(send, status, json.dumps(data, ensure_ascii=False).encode(), "application/json")
+async def _respond(send: Any, status: int, data: dict, headers: list | None = None) -> None:
+    await _send(send, status, json.dumps(data, ensure_ascii=False).encode(), "application/json", headers)
 
 
 async def _send(send: Any, status: int, body: bytes, kind: str, headers: list | None = None) -> None:

@@ -94,12 +94,12 @@ def _pool(index: faiss.Index, query_vector: np.ndarray, size: int = 0) -> np.nda
     vector = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(-1)
     key = vector.tobytes()
     last = getattr(_last_pool, "value", None)
-    if last is not None and last[0]() is index and last[1] == key and last[3] >= size:
+    if last is not None and last[0]() is index and last[1] == key and last[3] >= size and last[4] == index.ntotal:
         return last[2]
     base = faiss.downcast_index(index.base_index)
     _, found = base.search(vector.reshape(1, -1), size)
     pool = found[0][found[0] >= 0]
-    _last_pool.value = (weakref.ref(index), key, pool, size)
+    _last_pool.value = (weakref.ref(index), key, pool, size, index.ntotal)
     return pool
 
 
