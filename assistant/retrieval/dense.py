@@ -4,8 +4,9 @@ restricted to some rows, on a flat, pq or HNSW index alike.
 A flat index is searched by one matrix-vector product over FAISS's own vectors (no copy): NumPy's
 BLAS uses every core where FAISS scans a single query on one, twice as fast at 100,000 passages here.
 The scores of a question are kept (one question per thread), so that the searches restricted to some
-rows that follow for the same question (countries, years, reports) cost a selection, not a scan. The
-other indexes use a FAISS ID selector (the search itself skips the other rows)."""
+rows that follow for the same question (countries, years, reports) cost a selection, not a scan. A pq
+index's searches share one scan of its codes the same way (``_refine``); HNSW uses a FAISS ID
+selector (the search itself skips the other rows)."""
 
 from __future__ import annotations
 
@@ -29,23 +30,20 @@ def search(index: faiss.Index, query_vector: np.ndarray, n: int, rows: np.ndarra
         return []
     if type(index) in (faiss.IndexFlatIP, faiss.IndexFlat) and index.metric_type == faiss.METRIC_INNER_PRODUCT:
         return _flat(index, query_vector, n, rows)
+    rows = None if rows is None else np.asarray(rows, dtype=np.int64)
+    if isinstance(index, faiss.IndexRefine):  # fast-scan codes take no filter: see _refine
+        return _refine(index, query_vector, n, rows)
     params = None
-    selector = True if rows is not None else None
-    if selector and not isinstance(index, faiss.IndexRefine):
-        selector = faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64))
     if isinstance(index, faiss.IndexHNSW):
         params = faiss.SearchParametersHNSW(efSearch=max(ef_search or 64, n))
-        if selector is not None:
-            params.sel = selector
-    elif isinstance(index, faiss.IndexRefine):
-        if selector is not None:  # fast-scan codes take no filter: the selected rows are scored exactly
-            return _refine_within(index, query_vector, n, np.asarray(rows, dtype=np.int64))
-        # what IndexRefine's own search does (the pq scan's k_factor x n best, re-scored exactly), from the
-        # question's pool: the restricted searches that follow pick from the same scan
-        pool = _pool(index, query_vector, int(n * index.k_factor))[:int(n * index.k_factor)]
-        return _exact(faiss.downcast_index(index.refine_index), query_vector, np.sort(pool), n)
-    elif selector is not None:
-        params = faiss.SearchParameters(sel=selector)
+        if rows is not None:
+            params.sel = faiss.IDSelectorBatch(rows)
+    elif rows is not None:
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+    return _faiss(index, query_vector, n, params)
+
+
+def _faiss(index: faiss.Index, query_vector: np.ndarray, n: int, params) -> list[tuple[int, float]]:
     scores, found = index.search(query_vector.reshape(1, -1).astype("float32"), n, params=params)
     return [(int(r), float(s)) for r, s in zip(found[0], scores[0]) if r >= 0]
 
@@ -54,15 +52,20 @@ GATHER_MAX = 16_384  # rows scored by reading their vectors at once (about 25 MB
 POOL = 4_096  # candidates of one unrestricted pq scan a restricted search picks from
 
 
-def _refine_within(index: faiss.Index, query_vector: np.ndarray, n: int, rows: np.ndarray) -> list[tuple[int, float]]:
-    """The n best of ``rows`` on a pq index (its fast-scan codes take no filter), scored exactly from the
-    full vectors it keeps: a few rows (up to GATHER_MAX) are all scored, exactly as a flat index would;
-    more are taken from the question's pool (the POOL best of one unrestricted pq scan, kept for the
-    question's other restricted searches) when it holds n of them, the pq index being approximate by
-    design; else every selected row is scored by FAISS (exact, a scan of the whole index)."""
+def _refine(index: faiss.Index, query_vector: np.ndarray, n: int, rows: np.ndarray | None) -> list[tuple[int, float]]:
+    """The n best (of ``rows``) on a pq index, scored exactly from the full vectors it keeps.
+
+    Unrestricted: what IndexRefine's own search does (the pq scan's k_factor x n best, re-scored), from
+    the question's pool (one pq scan, kept for the question's restricted searches). Restricted: a few
+    rows (up to GATHER_MAX) are all scored, exactly as a flat index would; more are taken from the pool
+    when it holds n of them, the pq index being approximate by design; else every selected row is
+    scored by FAISS (exact, a scan of the whole index)."""
     import faiss
 
     flat = faiss.downcast_index(index.refine_index)
+    if rows is None:
+        depth = int(n * index.k_factor)
+        return _exact(flat, query_vector, np.sort(_pool(index, query_vector, depth)[:depth]), n)
     if len(rows) > GATHER_MAX:
         if np.any(rows[1:] < rows[:-1]):
             rows = np.sort(rows)
@@ -70,60 +73,60 @@ def _refine_within(index: faiss.Index, query_vector: np.ndarray, n: int, rows: n
         at = np.minimum(np.searchsorted(rows, pool), len(rows) - 1)
         inside = pool[rows[at] == pool]
         if len(inside) < n:
-            scores, found = flat.search(query_vector.reshape(1, -1).astype("float32"), n,
-                                        params=faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows)))
-            return [(int(r), float(s)) for r, s in zip(found[0], scores[0]) if r >= 0]
+            return _faiss(flat, query_vector, n, faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows)))
         rows = np.sort(inside)
     return _exact(flat, query_vector, rows, n)
 
 
-def _exact(flat: faiss.Index, query_vector: np.ndarray, rows: np.ndarray, n: int) -> list[tuple[int, float]]:
-    """The n best of ``rows`` by their full vectors (read in place from the flat index)."""
+def _stored(flat: faiss.Index) -> np.ndarray:
+    """A flat index's vectors, read in place (no copy)."""
     import faiss
 
-    stored = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
-    scores = stored[rows] @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+    return faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+
+
+def _exact(flat: faiss.Index, query_vector: np.ndarray, rows: np.ndarray, n: int) -> list[tuple[int, float]]:
+    """The n best of ``rows`` by their full vectors."""
+    scores = _stored(flat)[rows] @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
     return _best(scores, rows, n)
 
 
+def _kept(slot: threading.local, index: faiss.Index, query_vector: np.ndarray, compute, enough=None):
+    """``compute(vector)`` for this thread's question on this index, kept until the next one: the
+    question's restricted searches reuse it. Held by a weak reference to the index (a rebuilt index's
+    old data is never kept alive) and checked against its size; ``enough(value)``: whether the kept
+    value serves this call."""
+    vector = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(-1)
+    key = vector.tobytes()
+    last = getattr(slot, "value", None)
+    if (last is not None and last[0]() is index and last[1] == key and last[2] == index.ntotal
+            and (enough is None or enough(last[3]))):
+        return last[3]
+    value = compute(vector)
+    slot.value = (weakref.ref(index), key, index.ntotal, value)
+    return value
+
+
+_last_pool = threading.local()  # this thread's last question on a pq index: its pool
+_last_scores = threading.local()  # this thread's last question on a flat index: every row's score
+
+
 def _pool(index: faiss.Index, query_vector: np.ndarray, size: int = 0) -> np.ndarray:
-    """The best ``max(POOL, size)`` rows of one pq scan for this question, best first (kept per thread)."""
+    """The best ``max(POOL, size)`` rows of one pq scan for this question, best first."""
     import faiss
 
     size = min(max(POOL, size), index.ntotal)
-    vector = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(-1)
-    key = vector.tobytes()
-    last = getattr(_last_pool, "value", None)
-    if last is not None and last[0]() is index and last[1] == key and last[3] >= size and last[4] == index.ntotal:
-        return last[2]
-    base = faiss.downcast_index(index.base_index)
-    _, found = base.search(vector.reshape(1, -1), size)
-    pool = found[0][found[0] >= 0]
-    _last_pool.value = (weakref.ref(index), key, pool, size, index.ntotal)
-    return pool
 
+    def scan(vector: np.ndarray) -> np.ndarray:
+        _, found = faiss.downcast_index(index.base_index).search(vector.reshape(1, -1), size)
+        return found[0][found[0] >= 0]
 
-_last_pool = threading.local()  # this thread's last question on a pq index: (weak ref, vector bytes, its pool)
-_last = threading.local()  # this thread's last question: (weak ref to the index, vector bytes, every row's score)
-
-
-def _scores(index: faiss.Index, query_vector: np.ndarray) -> np.ndarray:
-    import faiss
-
-    vector = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(-1)
-    key = vector.tobytes()
-    last = getattr(_last, "value", None)
-    if last is not None and last[0]() is index and last[1] == key and len(last[2]) == index.ntotal:
-        return last[2]
-    stored = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
-    scores = stored @ vector
-    _last.value = (weakref.ref(index), key, scores)  # weak: a rebuilt index's old vectors are never held
-    return scores
+    return _kept(_last_pool, index, query_vector, scan, lambda pool: len(pool) >= size)
 
 
 def _flat(index: faiss.Index, query_vector: np.ndarray, n: int, rows: np.ndarray | None) -> list[tuple[int, float]]:
     """The exact top n by inner product (among ``rows``), best first; equal scores by row."""
-    scores = _scores(index, query_vector)
+    scores = _kept(_last_scores, index, query_vector, lambda vector: _stored(index) @ vector)
     if rows is not None:
         rows = np.asarray(rows, dtype=np.int64)
         scores = scores[rows]
