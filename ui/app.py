@@ -298,5 +298,10 @@ def launch(settings: Settings, assistant: Assistant | None = None, **kwargs: Any
         assistant = Assistant(settings)
         assistant.load_in_background()
     app = create_app(settings, assistant)
-    return app.launch(server_name=settings.server.host, server_port=settings.server.port, css=CSS, footer_links=["api"],
-                      max_file_size=settings.parsing.max_file_mb * 2**20, **kwargs)
+    return app.launch(server_name=settings.server.host, server_port=settings.server.port,
+                      **launch_options(settings), **kwargs)
+
+
+def launch_options(settings: Settings) -> dict[str, Any]:
+    """What the chat is served with, launched (``launch``) or mounted (`assistant serve`, ui/server.py)."""
+    return {"css": CSS, "footer_links": ["api"], "max_file_size": settings.parsing.max_file_mb * 2**20}

@@ -145,12 +145,11 @@ class Gate:
         import gradio as gr
         from fastapi import FastAPI
 
-        from ui.app import CSS, create_app
+        from ui.app import create_app, launch_options
 
         blocks = create_app(self.settings, self.assistant)
         return gr.mount_gradio_app(FastAPI(), blocks, path="", server_name=self.settings.server.host,
-                                   server_port=self.settings.server.port, footer_links=["api"], css=CSS,
-                                   max_file_size=self.settings.parsing.max_file_mb * 2**20,
+                                   server_port=self.settings.server.port, **launch_options(self.settings),
                                    app_kwargs={"routes": blocks.extra_routes})
 
     async def _ask(self, scope: dict, receive: Any, send: Any) -> None:
@@ -162,10 +161,7 @@ class Gate:
             return await _respond(send, 405, {"error": f"use GET {API_PATH}?q=your+question"}, [(b"allow", b"GET")])
         query = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"))
         question = (query.get("q") or [""])[0]
-        try:
-            k = int(query["k"][0]) if "k" in query else None
-        except ValueError:
-            return await _respond(send, 400, {"error": "k must be a whole number from 1 to 100"})
+        k = query["k"][0] if "k" in query else None  # checked by ask (check_k): the CLI's own message
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.settings.server.concurrency)
         if self._limiter.statistics().tasks_waiting >= self.settings.server.queue_size:
