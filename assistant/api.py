@@ -64,9 +64,9 @@ def ask(settings: Settings, question: str, history: list[str] | None = None, k: 
 
 
 def _interrupted(settings: Settings) -> Interrupted:
-    from assistant.index import store
+    from assistant.index import stores
 
-    served = store.current_version(settings.index)
+    served = stores.current_version(settings)
     return Interrupted("interrupted; " + (f"the index being served ({served}) is unchanged" if served else
                                         "no index was written") + ". What was embedded is kept in the cache: "
                        "the next `assistant index` starts from there")
@@ -142,20 +142,20 @@ def status(settings: Settings) -> IndexStatus:
 
 def rollback(settings: Settings) -> RolledBack:
     """Serve the previous index version again (a running web chat switches on its next question)."""
-    from assistant.index import store
+    from assistant.index import stores
     from assistant.index.lock import BuildLock
 
     with BuildLock(settings.index):
-        before, after = store.rollback(settings.index)
+        before, after = stores.rollback(settings)
     return RolledBack(before=before, after=after)
 
 
 def inspect(settings: Settings, report: str | None = None) -> Inspection:
     """What the index holds: every passage with its pages (of one report, with that report's notes, warnings
     and reading quality: ``document.quality``)."""
-    from assistant.index import store
+    from assistant.index import stores
 
-    data = store.read(settings.index)
+    data = stores.read(settings)
     if report and report not in data.reports:
         raise UserError(f"no report '{report}' in the index; known: {', '.join(sorted(data.reports))}")
     records = [PassageRecord.of(p, data.reports[p.source]) for p in data.passages
@@ -236,21 +236,21 @@ def file_types() -> list[str]:
 
 
 def index_exists(settings: Settings) -> bool:
-    """Whether CURRENT names a version (cheap: nothing is read)."""
-    from assistant.index import store
+    """Whether CURRENT (or the Milvus alias) names a version (cheap: nothing is read)."""
+    from assistant.index import stores
 
-    return store.exists(settings.index)
+    return stores.exists(settings)
 
 
 def remove_staging(settings: Settings) -> None:
     """Half-written versions left by a killed build go, unless a build is running now."""
-    from assistant.index import store
+    from assistant.index import store, stores
     from assistant.index.lock import BuildLock
 
-    if not (settings.index / store.VERSIONS).is_dir():
+    if not stores.in_milvus(settings) and not (settings.index / store.VERSIONS).is_dir():
         return
     try:
         with BuildLock(settings.index):
-            store.remove_staging(settings.index)
+            stores.remove_staging(settings)
     except UserError:
         pass  # a build holds the lock: its folder is not stale

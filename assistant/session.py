@@ -11,7 +11,7 @@ from assistant.answer import compose_answer, country, groups
 from assistant.answer.compose import compose_groups
 from assistant.embedding import Embedder
 from assistant.errors import UserError
-from assistant.index import store
+from assistant.index import stores
 from assistant.index.store import IndexData
 from assistant.models import Answer, CountryPage, Filters, Passage, PassageHit, SourceRef
 from assistant.results import ServedReport, ServingState
@@ -55,8 +55,13 @@ class Assistant:
         reads. ``notice`` then says what happened and how to repair it.
         """
         with self._lock:
-            index_dir = Path(self.settings.index)
-            version = store.current_version(index_dir)
+            index_dir = stores.where(self.settings)
+            try:
+                version = stores.current_version(self.settings)
+            except UserError:
+                if self._index is None:
+                    raise
+                version = None  # Milvus unreachable: what was loaded stays (its searches will say what failed)
             if self._index is not None and (version is None or version == self._index.version
                                             or version in self._refused):
                 return self._index
@@ -68,7 +73,7 @@ class Assistant:
                 if version is not None:
                     self._refused[version] = str(exc)
                     log.error("index version %s cannot be served: %s", version, exc)
-                fallback = self._index or self._fallback(index_dir, version)
+                fallback = self._index or self._fallback(version)
                 if fallback is None:
                     raise
                 self._index = fallback
@@ -143,13 +148,13 @@ class Assistant:
         return thread
 
     def _load(self, version: str | None) -> IndexData:
-        loaded = store.read(self.settings.index, version)
+        loaded = stores.read(self.settings, version)
         self._check_model(loaded)
         return loaded
 
-    def _fallback(self, index_dir: Path, broken: str | None) -> IndexData | None:
+    def _fallback(self, broken: str | None) -> IndexData | None:
         """The newest version older than the broken one that reads and fits the model, if any."""
-        for older in reversed(store.versions(index_dir)):
+        for older in reversed(stores.versions(self.settings)):
             if broken is not None and int(older[1:]) >= int(broken[1:]):
                 continue
             try:
@@ -162,7 +167,7 @@ class Assistant:
     def _check_model(self, index: IndexData) -> None:
         from assistant.index.compat import SERVE_ADVICE, check_model
 
-        check_model(index.meta, self.embedder, self.settings.index, SERVE_ADVICE)
+        check_model(index.meta, self.embedder, stores.where(self.settings), SERVE_ADVICE)
 
     def understand(self, question: str, history: list[str] | None = None, index: IndexData | None = None) -> Query:
         """The question as searched: checked and normalised (at most ``max_question_chars``, the last

@@ -118,6 +118,20 @@ class Indexing(_Stage):
     hnsw_ef_search: int = Field(512, ge=8, le=8192, description="`hnsw`: candidates considered per search.")
     flush_every: int = Field(2048, ge=1, description="Embedded passages saved to the cache at least this often, so an "
                              "interrupted build resumes where it stopped.")
+    store: str = Field("embedded", pattern=r"^(embedded|milvus)$", description="Where the index lives: `embedded` "
+                       "(FAISS and bm25s files in `index`) or `milvus` (a Milvus collection at `milvus_uri`, switched "
+                       "by an alias; see docs/scaling.md). `assistant index` builds the store chosen.")
+    milvus_uri: str | None = Field(None, description="`milvus`: a file path (Milvus Lite, in this process; unset: "
+                                   "`milvus.db` in the index folder) or the address of a Milvus server "
+                                   "(`http://host:19530`: a Milvus Lite server, standalone or a cluster).")
+    milvus_collection: str = Field("assistant", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,180}$", description="`milvus`: "
+                                   "the alias served; each build writes a collection `<alias>_v0001`, ... and "
+                                   "switches the alias to it.")
+    milvus_dense_index: str = Field("FLAT", pattern=r"^(FLAT|HNSW|IVF_FLAT|AUTOINDEX)$", description="`milvus`: the "
+                                    "dense field's index (Milvus Lite: FLAT only; a server: HNSW from about a "
+                                    "million passages, see docs/scaling.md).")
+    milvus_token: SecretStr | None = Field(None, description="`milvus`: credentials for a server (`user:password` "
+                                           "or an API key).")
     embed_title: bool = Field(True, description="Embed each passage with its report's title (first 16 words) before "
                               "its section path and text. Measured out of sample in the README; changing it re-embeds "
                               "every passage at the next build.")
@@ -209,6 +223,11 @@ class Settings(BaseSettings):
     retrieval: Retrieval = Field(default_factory=Retrieval)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     server: Server = Field(default_factory=Server)
+
+    def milvus_target(self) -> str:
+        """Where the Milvus store is: ``milvus_uri``, or ``milvus.db`` in the index folder."""
+        uri = self.indexing.milvus_uri
+        return uri if uri else str(Path(self.index) / "milvus.db")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,

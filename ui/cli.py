@@ -44,17 +44,23 @@ def _settings(**overrides: Any):
 
 
 def common_options(fn: Callable) -> Callable:
-    """--corpus, --index and --model on every command; ASSISTANT_* variables apply when a flag is absent."""
+    """--corpus, --index, --model, --store and --milvus-uri on every command; ASSISTANT_* variables apply when a flag is absent."""
 
     @click.option("--corpus", type=click.Path(path_type=Path), help="Reports folder [env ASSISTANT_CORPUS; default corpus/].")
     @click.option("--index", "index_dir", type=click.Path(path_type=Path),
                   help="Index folder [env ASSISTANT_INDEX; default index/].")
     @click.option("--model", help="Sentence-transformers model: all-MiniLM-L6-v2 or a local model folder "
                                   "[env ASSISTANT_MODEL].")
+    @click.option("--store", type=click.Choice(["embedded", "milvus"]),
+                  help="Where the index lives [env ASSISTANT_STORE; default embedded].")
+    @click.option("--milvus-uri", help="Milvus Lite file or Milvus server address [env ASSISTANT_MILVUS_URI; "
+                                       "default INDEX/milvus.db].")
     @functools.wraps(fn)
-    def wrapper(*args: Any, corpus: Path | None, index_dir: Path | None, model: str | None, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, corpus: Path | None, index_dir: Path | None, model: str | None, store: str | None,
+                milvus_uri: str | None, **kwargs: Any) -> Any:
         try:
-            return fn(*args, base={"corpus": corpus, "index": index_dir, "model": model}, **kwargs)
+            return fn(*args, base={"corpus": corpus, "index": index_dir, "model": model, "store": store,
+                                   "milvus_uri": milvus_uri}, **kwargs)
         except UserError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(getattr(exc, "exit_code", 2))

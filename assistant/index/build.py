@@ -24,7 +24,7 @@ import numpy as np
 from assistant.embedding import Embedder
 from assistant.errors import UserError
 from assistant.hashing import text_key
-from assistant.index import store
+from assistant.index import store, stores
 from assistant.index.cache import EmbeddingCache
 from assistant.index.compat import BUILD_ADVICE, check_model, parsed_alike
 from assistant.index.lock import BuildLock
@@ -43,14 +43,14 @@ notices = logging.getLogger(PROGRESS_LOG)
 
 def _previous(settings: Settings, embedder: Embedder, splitter: PassageSplitter, full: bool) -> store.IndexData | None:
     """The version being served, when a build may reuse it; a mismatch of model or splitter needs --full."""
-    if full or not store.exists(settings.index):
+    if full or not stores.exists(settings):
         return None
     try:
-        previous = store.read(settings.index)
+        previous = stores.read(settings)
     except UserError as exc:
         log.warning("the current index cannot be reused (%s); building from scratch", exc)
         return None
-    check_model(previous.meta, embedder, settings.index, BUILD_ADVICE)
+    check_model(previous.meta, embedder, stores.where(settings), BUILD_ADVICE)
     if previous.meta.splitter != splitter.identity():
         log.warning("index %s was split another way (%s; this version splits with %s); splitting every report "
                     "again (embeddings come from the cache)", previous.version, previous.meta.splitter,
@@ -173,7 +173,7 @@ def build_locked(settings: Settings, full: bool = False, on_progress: Progress |
                  exclude: set[str] | None = None) -> BuildSummary:
     """`build_index` for a caller that holds the build lock already (`assistant index remove`)."""
     started = time.perf_counter()
-    store.remove_staging(settings.index)  # left by a build that died
+    stores.remove_staging(settings)  # left by a build that died
     embedder = Embedder(settings)
     embedder.verify()
     splitter = make_splitter(settings, embedder)
@@ -203,8 +203,8 @@ def build_locked(settings: Settings, full: bool = False, on_progress: Progress |
                      built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     if on_progress:
         on_progress("write", 0, 1)
-    version = store.write(settings.index, meta, ingested.reports, passages, vectors, ingested.documents,
-                          Manifest(reports=ingested.files), indexing=settings.indexing)
+    version = stores.write(settings, meta, ingested.reports, passages, vectors, ingested.documents,
+                           Manifest(reports=ingested.files))
     if on_progress:
         on_progress("write", 1, 1)
         on_progress("done", 1, 1)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from assistant.errors import UserError
 from assistant.hashing import sha256_file
-from assistant.index import store
+from assistant.index import stores
 from assistant.index.build import build_locked
 from assistant.index.lock import BuildLock
 from assistant.ingest.corpus import MANIFEST, discover, read_manifest
@@ -46,9 +46,9 @@ def _find(settings: Settings, which: str) -> tuple[str, Path]:
         if which in (report.id, report.file):
             return report.id, corpus / report.file
     served: dict[str, ManifestEntry] = {}
-    if store.exists(settings.index):
+    if stores.exists(settings):
         try:
-            served = store.read(settings.index).manifest.reports
+            served = stores.read(settings).manifest.reports
         except UserError:
             served = {}
     for rid, entry in served.items():

@@ -10,7 +10,7 @@ is "skipped" with its reason, a file that continues a served report without bein
 from __future__ import annotations
 
 from assistant.errors import UserError
-from assistant.index import store
+from assistant.index import stores
 from assistant.index.compat import parsed_alike
 from assistant.ingest.splitter import SPLITTER_VERSION
 from assistant.ingest.plan import plan, read_skipped, skip_rules
@@ -19,9 +19,10 @@ from assistant.settings import Settings
 
 
 def index_status(settings: Settings) -> IndexStatus:
-    out = IndexStatus(index=str(settings.index), versions=store.versions(settings.index))
+    out = IndexStatus(index=str(settings.index) if not stores.in_milvus(settings) else stores.where(settings),
+                      versions=stores.versions(settings))
     try:
-        data = store.read(settings.index) if store.exists(settings.index) else None
+        data = stores.read(settings) if stores.exists(settings) else None
     except UserError as exc:
         out.error = str(exc)
         data = None

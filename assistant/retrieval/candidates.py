@@ -1,6 +1,11 @@
 """Stage 1, candidates: the passages worth ranking, from the two searches. Dense: the question's
 embedding against the FAISS index (cosine similarity). BM25: the question's words against the
-lexical index. Both can be limited to some reports (a boolean row mask)."""
+lexical index. Both can be limited to some reports (a boolean row mask).
+
+On the Milvus store (index/milvus_search.py) both searches run in Milvus: each function here asks it
+for what the embedded store computes over its arrays. A BM25 score array is then filled for the
+rows the search returned (0 elsewhere), and ``bm25_at`` and ``bm25_top`` ask Milvus for the scores
+of other rows when a stage needs them."""
 
 from __future__ import annotations
 
@@ -37,24 +42,62 @@ def ef_search(index: IndexData) -> int | None:
     return index.meta.dense.ef_search
 
 
+def in_milvus(index: IndexData) -> bool:
+    """Whether the index is a Milvus collection (its searches run there)."""
+    from assistant.index.milvus_search import MilvusDense
+
+    return isinstance(index.dense, MilvusDense)
+
+
 def dense_candidates(index: IndexData, query_vector: np.ndarray, n: int,
                      mask: np.ndarray | None = None) -> list[tuple[int, float]]:
     """(row, cosine similarity) of the n passages nearest the question (among ``mask``), best first."""
     rows = np.flatnonzero(mask) if mask is not None else None
+    if in_milvus(index):
+        return index.dense.search(query_vector, n, rows)
     return dense.search(index.dense, query_vector, n, rows, ef_search(index))
 
 
-def bm25_scores(index: IndexData, text: str, mask: np.ndarray | None = None) -> np.ndarray:
-    """Every passage's BM25 score for the text (acronyms lifted), 0 outside ``mask``."""
-    scores = lexical.scores(index.lexical, text, index.metadata.acronyms)
-    return np.where(mask, scores, 0) if mask is not None else scores
+def _raw_scores(index: IndexData, text: str, n: int, mask: np.ndarray | None) -> np.ndarray:
+    """Every row's BM25 score, acronyms not lifted (Milvus: filled for its n best among ``mask`` only)."""
+    if in_milvus(index):
+        return index.lexical.scores(text, n, np.flatnonzero(mask) if mask is not None else None)
+    return lexical.scores(index.lexical, text)
+
+
+def bm25_scores(index: IndexData, text: str, mask: np.ndarray | None = None, n: int | None = None) -> np.ndarray:
+    """Every passage's BM25 score for the text (acronyms lifted), 0 outside ``mask``; ``n``: the rows
+    wanted (Milvus returns that many; the embedded store scores every row)."""
+    if not in_milvus(index):
+        scores = lexical.scores(index.lexical, text, index.metadata.acronyms)
+        return np.where(mask, scores, 0) if mask is not None else scores
+    raw = _raw_scores(index, text, n or index.dense.ntotal, mask)
+    held = lexical.acronyms_held(text, index.metadata.acronyms, len(raw))
+    if held is not None and mask is not None:
+        held = np.where(mask, held, 0)
+    return lexical.lift(raw, held) if held is not None and held.any() else raw
 
 
 def bm25_candidates(index: IndexData, text: str, n: int,
                     mask: np.ndarray | None = None) -> tuple[list[int], np.ndarray]:
     """The n rows of highest positive BM25 score, best first, and every row's score (see bm25_scores)."""
-    scores = bm25_scores(index, text, mask)
+    scores = bm25_scores(index, text, mask, n)
     return top(scores, n), scores
+
+
+def bm25_top(index: IndexData, text: str, n: int, wanted: np.ndarray, scores: np.ndarray) -> list[int]:
+    """The n rows of highest BM25 score among ``wanted`` (``scores``: every row's, from the same text):
+    selected from the scores, or on Milvus, asked of it."""
+    if in_milvus(index):
+        return index.lexical.search(text, n, np.flatnonzero(wanted))[0]
+    return top(np.where(wanted, scores, 0), n)
+
+
+def bm25_at(index: IndexData, text: str, rows: list[int], scores: np.ndarray) -> np.ndarray:
+    """The BM25 score of these rows (``scores``: every row's from bm25_evidence; on Milvus, asked again)."""
+    if in_milvus(index):
+        return index.lexical.scores_of(text, rows)
+    return scores[np.asarray(rows, dtype=np.int64)] if rows else np.zeros(0, dtype="float32")
 
 
 def bm25_evidence(index: IndexData, text: str, n: int,
@@ -62,7 +105,7 @@ def bm25_evidence(index: IndexData, text: str, n: int,
     """As bm25_candidates (the same n rows, acronyms lifting), with every row's BM25 score before the
     lift and how many of the question's acronyms it holds, apart: the learned ranker weighs them as
     two pieces of evidence."""
-    raw = lexical.scores(index.lexical, text)
+    raw = _raw_scores(index, text, n, mask if in_milvus(index) else None)
     held = lexical.acronyms_held(text, index.metadata.acronyms, len(raw))
     if held is None:
         held = np.zeros(len(raw), dtype=np.int64)
@@ -77,5 +120,8 @@ def cosines(index: IndexData, rows: list[int], known: list[tuple[int, float]],
     """Cosine similarity of the question and each row: from the dense search's (row, cosine) pairs where
     it found the row, otherwise from the row's vector read back from the index."""
     cosine = dict(known)
-    cosine.update(dense.cosines(index.dense, [r for r in rows if r not in cosine], query_vector))
+    missing = [r for r in rows if r not in cosine]
+    found = index.dense.cosines(missing, query_vector) if in_milvus(index) else \
+        dense.cosines(index.dense, missing, query_vector)
+    cosine.update(found)
     return cosine

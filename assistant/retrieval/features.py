@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.retrieval.candidates import bm25_evidence, cosines, dense_candidates, report_mask
+from assistant.retrieval.candidates import bm25_at, bm25_evidence, cosines, dense_candidates, in_milvus, report_mask
 
 if TYPE_CHECKING:
     from assistant.index.store import IndexData
@@ -77,7 +77,19 @@ def words_held(index: IndexData, rows: list[int], words: list[str]) -> np.ndarra
     if not rows or not words:
         return out
     at = np.asarray(rows, dtype=np.int64)
-    lexical = index.lexical
+    out[:, :, 3] = _in_documents(index, rows, words) if in_milvus(index) else _in_postings(index.lexical, at, words)
+    meta = index.metadata
+    for f, (texts, keys) in enumerate(zip(meta.field_texts, meta.field_keys)):  # each distinct text read once
+        distinct, inverse = np.unique(keys[at], return_inverse=True)
+        table = np.array([[w in held for w in words] for held in term_sets([texts[k] for k in distinct])],
+                         dtype=bool)
+        out[:, :, f] = table[inverse]
+    return out
+
+
+def _in_postings(lexical, at: np.ndarray, words: list[str]) -> np.ndarray:
+    """Whether each row (axis 0) holds each word (axis 1), read from the BM25 postings."""
+    out = np.zeros((len(at), len(words)), dtype=bool)
     indptr, indices = lexical.scores["indptr"], lexical.scores["indices"]
     for j, word in enumerate(words):
         token = lexical.vocab_dict.get(word)
@@ -86,16 +98,18 @@ def words_held(index: IndexData, rows: list[int], words: list[str]) -> np.ndarra
         posting = indices[indptr[token]:indptr[token + 1]]
         if len(posting) and np.all(posting[1:] >= posting[:-1]):  # sorted, as bm25s writes them
             found = np.searchsorted(posting, at)
-            out[:, j, 3] = posting[np.minimum(found, len(posting) - 1)] == at
+            out[:, j] = posting[np.minimum(found, len(posting) - 1)] == at
         else:
-            out[:, j, 3] = np.isin(at, posting)
-    meta = index.metadata
-    for f, (texts, keys) in enumerate(zip(meta.field_texts, meta.field_keys)):  # each distinct text read once
-        distinct, inverse = np.unique(keys[at], return_inverse=True)
-        table = np.array([[w in held for w in words] for held in term_sets([texts[k] for k in distinct])],
-                         dtype=bool)
-        out[:, :, f] = table[inverse]
+            out[:, j] = np.isin(at, posting)
     return out
+
+
+def _in_documents(index: IndexData, rows: list[int], words: list[str]) -> np.ndarray:
+    """As _in_postings, from the rows' own BM25 documents (the Milvus store keeps no postings here)."""
+    from assistant.index.lexical import document, tokenize
+
+    held = [set(terms) for terms in tokenize([document(index.passages[r]) for r in rows])]
+    return np.array([[w in h for w in words] for h in held], dtype=bool).reshape(len(rows), len(words))
 
 
 def candidates(index: IndexData, query: Query, query_vector: np.ndarray, depth: int,
@@ -116,12 +130,12 @@ def candidates(index: IndexData, query: Query, query_vector: np.ndarray, depth: 
     rows = np.asarray(order, dtype=np.int64)
     n = len(order)
     cosine = np.fromiter((cos[r] for r in order), dtype=np.float64, count=n)
-    bm25 = bm25_all[rows].astype(np.float64) if n else np.zeros(0)
+    bm25 = bm25_at(index, query.resolved, order, bm25_all).astype(np.float64) if n else np.zeros(0)
     # the dense list comes first in ``order``, in its own order
     dense_rank = np.full(n, depth + 1, dtype=np.float64)
     dense_rank[:len(dense_rows)] = np.arange(1, len(dense_rows) + 1)
-    bm25_at = {r: i for i, r in enumerate(bm25_rows, start=1)}
-    bm25_rank = np.fromiter((bm25_at.get(r, depth + 1) for r in order), dtype=np.float64, count=n)
+    bm25_place = {r: i for i, r in enumerate(bm25_rows, start=1)}
+    bm25_rank = np.fromiter((bm25_place.get(r, depth + 1) for r in order), dtype=np.float64, count=n)
     best_cos = cosine.max() if n else 0.0
     best_bm25 = bm25.max() if n else 0.0
     words = sorted(word_set(query.resolved))

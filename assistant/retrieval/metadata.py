@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.models import Passage
-from assistant.retrieval.candidates import dense_candidates, top
+from assistant.retrieval.candidates import bm25_top, dense_candidates
 from assistant.retrieval.ranking import Hit
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def expand(index: IndexData, query: Query, query_vector: np.ndarray, order: list
         if mask is not None:
             wanted = wanted & mask
         extra = [r for r, _ in dense_candidates(index, query_vector, depth, wanted)]
-        extra += top(np.where(wanted, bm25_scores, 0), depth)
+        extra += bm25_top(index, query.resolved, depth, wanted, bm25_scores)
         for r in extra:
             if r not in listed:
                 order.append(r)

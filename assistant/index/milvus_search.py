@@ -1,0 +1,147 @@
+"""The two searches of a Milvus version collection (milvus.py writes it), in the shapes the pipeline
+reads from the embedded store's FAISS and bm25s parts: ``MilvusDense`` (cosine top n, optionally
+among some rows; stored vectors) and ``MilvusLexical`` (BM25 top n with Milvus' full-text function;
+the BM25 scores of given rows; whether a term occurs at all).
+
+Constraints reach Milvus as filter expressions. The app process holds every passage's countries,
+years and report (the metadata arrays), so a constraint arrives here as the rows that meet it and is
+sent as ``row in [...]``: Milvus Lite evaluates an array filter (``array_contains_any(countries,
+[...])``) row by row in Python, 0.85 s at 20,000 passages against 0.06 s for a list of 2,000 rows.
+The collection keeps the metadata fields all the same (countries, lead, years, period, report), for
+other clients and for a server, which can index them (docs/scaling.md).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
+TOP_MAX = 16_384  # the most hits one Milvus search returns
+
+
+def rows_filter(rows: np.ndarray | None) -> str:
+    """The filter expression limiting a search to ``rows`` ("" for every row)."""
+    if rows is None:
+        return ""
+    return f"row in [{','.join(map(str, np.asarray(rows, dtype=np.int64).tolist()))}]"
+
+
+class _Part:
+    def __init__(self, settings: Settings, collection: str, ntotal: int) -> None:
+        self.settings, self.collection, self.ntotal = settings, collection, ntotal
+
+    def _search(self, what: str, data, field: str, n: int, rows: np.ndarray | None, metric: str,
+                extra: dict | None = None) -> list[dict]:
+        from assistant.index.milvus import _call, client
+
+        if n <= 0 or (rows is not None and len(rows) == 0):
+            return []
+        found = _call(self.settings, what, client(self.settings).search, self.collection, data=[data],
+                      anns_field=field, limit=min(n, TOP_MAX), filter=rows_filter(rows), output_fields=["row"],
+                      search_params={"metric_type": metric, "params": extra or {}})
+        return list(found[0]) if found else []
+
+
+class MilvusDense(_Part):
+    """The dense part: cosine similarity (inner product of normalised vectors) in Milvus."""
+
+    def __init__(self, settings: Settings, collection: str, ntotal: int, d: int = 0) -> None:
+        super().__init__(settings, collection, ntotal)
+        self.d = d
+
+    def search(self, query_vector: np.ndarray, n: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(row, cosine) of the n nearest (among ``rows``), best first; equal scores by row."""
+        vector = np.asarray(query_vector, dtype=np.float32).reshape(-1).tolist()
+        extra = {"ef": max(64, min(n, TOP_MAX))} if self.settings.indexing.milvus_dense_index == "HNSW" else None
+        hits = self._search("a dense search", vector, "dense", n, rows, "IP", extra)
+        pairs = [(int(h["row"]), float(h["distance"])) for h in hits]
+        return sorted(pairs, key=lambda rs: (-rs[1], rs[0]))
+
+    def reconstruct_batch(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of these rows, in their order."""
+        from assistant.index.milvus import _call, client
+
+        ids = [int(i) for i in np.asarray(ids).reshape(-1)]
+        if not ids:
+            return np.zeros((0, self.d), dtype="float32")
+        got = _call(self.settings, "reading vectors", client(self.settings).get, self.collection, ids=ids,
+                    output_fields=["row", "dense"])
+        by_row = {int(g["row"]): g["dense"] for g in got}
+        return np.asarray([by_row[i] for i in ids], dtype="float32")
+
+    def cosines(self, rows: list[int], query_vector: np.ndarray) -> dict[int, float]:
+        if not rows:
+            return {}
+        vectors = self.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+        return dict(zip(rows, (vectors @ np.asarray(query_vector, dtype="float32")).tolist()))
+
+
+class _Vocabulary:
+    """``word in vocab``: whether any passage holds the (stemmed) word, asked of Milvus once per word."""
+
+    def __init__(self, lexical: MilvusLexical) -> None:
+        self.lexical = lexical
+        self._known: OrderedDict[str, bool] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, word: object) -> bool:
+        if not isinstance(word, str) or not word:
+            return False
+        with self._lock:
+            if word in self._known:
+                return self._known[word]
+        held = bool(self.lexical.search_terms(word, 1)[0])
+        with self._lock:
+            self._known[word] = held
+            while len(self._known) > 4096:
+                self._known.popitem(last=False)
+        return held
+
+
+class MilvusLexical(_Part):
+    """The lexical part: BM25 over the ``terms`` field by Milvus' full-text function."""
+
+    def __init__(self, settings: Settings, collection: str, ntotal: int) -> None:
+        super().__init__(settings, collection, ntotal)
+        self.vocab_dict = _Vocabulary(self)
+
+    def search_terms(self, terms: str, n: int, rows: np.ndarray | None = None) -> tuple[list[int], list[float]]:
+        """The n rows of highest BM25 score for these terms (among ``rows``), best first, and their scores."""
+        if not terms.strip():
+            return [], []
+        from assistant.index.milvus import BM25_K1
+
+        hits = self._search("a BM25 search", terms, "sparse", n, rows, "BM25")
+        # Milvus Lite gives BM25 distances negated (smaller is nearer), a server the score itself; both
+        # are bm25s' Lucene score times k1 + 1 (the numerator bm25s leaves out): divided, the same scores
+        pairs = sorted(((int(h["row"]), abs(float(h["distance"])) / (BM25_K1 + 1)) for h in hits),
+                       key=lambda rs: (-rs[1], rs[0]))
+        pairs = [(r, s) for r, s in pairs if s > 0]
+        return [r for r, _ in pairs], [s for _, s in pairs]
+
+    def search(self, text: str, n: int, rows: np.ndarray | None = None) -> tuple[list[int], list[float]]:
+        from assistant.index.milvus import bm25_terms
+
+        return self.search_terms(bm25_terms(text), n, rows)
+
+    def scores(self, text: str, n: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """Every row's BM25 score as an array, filled for the n best (among ``rows``), 0 elsewhere."""
+        found, scores = self.search(text, n, rows)
+        out = np.zeros(self.ntotal, dtype="float32")
+        out[found] = scores
+        return out
+
+    def scores_of(self, text: str, rows: list[int]) -> np.ndarray:
+        """The BM25 score of each of these rows, in their order (0 where none of the terms occurs)."""
+        if not rows:
+            return np.zeros(0, dtype="float32")
+        at = np.asarray(sorted(set(rows)), dtype=np.int64)
+        found, scores = self.search(text, len(at), at)
+        by_row = dict(zip(found, scores))
+        return np.fromiter((by_row.get(r, 0.0) for r in rows), dtype="float32", count=len(rows))
