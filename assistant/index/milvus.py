@@ -94,6 +94,11 @@ def client(settings: Settings):
         if is_lite(uri):
             from pathlib import Path
 
+            # Milvus Lite's in-process gRPC server logs a traceback for each call it does not implement
+            # (AllocTimestamp, which pymilvus then does without): noise, not a fault
+            logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+            if _held_elsewhere(uri):  # asked first: Milvus Lite logs a traceback of its own otherwise
+                raise UserError(unreachable(uri, OSError("its LOCK is held")))
             try:
                 Path(uri).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -111,7 +116,7 @@ def unreachable(uri: str, exc: BaseException) -> str:
     """What to do when Milvus at ``uri`` cannot be opened."""
     why = f"{exc.__class__.__name__}: {exc}"
     if is_lite(uri):
-        if "lock" in why.lower():
+        if _held_elsewhere(uri):
             return (f"the Milvus Lite file {uri} is open in another process ({why}); Milvus Lite serves one process "
                     f"at a time: stop the other one, or run `milvus-lite server --data-dir {uri} --port 19530` "
                     "and point every process at it with ASSISTANT_MILVUS_URI=http://127.0.0.1:19530")
@@ -119,6 +124,25 @@ def unreachable(uri: str, exc: BaseException) -> str:
     return (f"cannot reach Milvus at {uri} ({why}); start it (`milvus-lite server --data-dir DIR --port PORT`, or "
             "Milvus standalone or a cluster: see docs/scaling.md), check ASSISTANT_MILVUS_URI and "
             "ASSISTANT_MILVUS_TOKEN, or set ASSISTANT_STORE=embedded to serve the index folder")
+
+
+def _held_elsewhere(uri: str) -> bool:
+    """Whether another process holds the Milvus Lite file (its LOCK file, as Milvus Lite takes it)."""
+    import fcntl
+    import os
+
+    path = os.path.join(uri, "LOCK")
+    if not os.path.isfile(path):
+        return False
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def _call(settings: Settings, what: str, fn, *args, **kwargs):
