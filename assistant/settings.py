@@ -128,8 +128,9 @@ class Indexing(_Stage):
                                    "the alias served; each build writes a collection `<alias>_v0001`, ... and "
                                    "switches the alias to it.")
     milvus_dense_index: str = Field("FLAT", pattern=r"^(FLAT|HNSW|IVF_FLAT|AUTOINDEX)$", description="`milvus`: the "
-                                    "dense field's index (Milvus Lite: FLAT only; a server: HNSW from about a "
-                                    "million passages, see docs/scaling.md).")
+                                    "dense field's index: FLAT (exact, as the embedded store's below "
+                                    "`approximate_above`) or an approximate one for a server past a few million "
+                                    "passages (docs/scaling.md).")
     milvus_token: SecretStr | None = Field(None, description="`milvus`: credentials for a server (`user:password` "
                                            "or an API key).")
     embed_title: bool = Field(True, description="Embed each passage with its report's title (first 16 words) before "

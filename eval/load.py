@@ -4,6 +4,16 @@
     python -m eval.load --rebuild            # ... and rebuilds the index (a report added) halfway through
     python -m eval.load --url http://127.0.0.1:7860/ --users 20 --duration 30   # an app already running
     python -m eval.load --sweep 1,2,4,8      # the same load at several Gradio concurrency limits
+    python -m eval.load --milvus --rebuild   # two `assistant serve` on one Milvus store, rebuilt midway
+
+With --milvus the store is Milvus (issue 19): a Milvus Lite server (`milvus-lite server`, a process of
+its own: Milvus Lite lets one process open a file, so several app servers share it through its
+server, as they would share Milvus standalone or a cluster) is started on a fresh data folder, the
+copied index's passages are written to it (`assistant index --store milvus`: its embeddings come from
+the copied cache), and --servers app processes (2 by default) serve it; users are spread over them
+as a load balancer would. The rebuild runs in a process of its own against the same Milvus. Every
+answer is checked against the version it names: each of its passages must be in that version as
+the version reads once the run is over (an answer from a half-written version would fail this).
 
 Each user asks a first question from the gold set, then one or two follow-ups with the history, then
 starts again (no think time: the harshest case). The run stops by itself: after --duration seconds
@@ -80,6 +90,7 @@ async def user(n: int, url: str, questions: list[str], stop: Callable[[], float]
             out["latency"].append(time.monotonic() - started)
             out["kind"]["follow-up" if history else "first"] += 1
             version = answer.get("index_version") or "?"
+            out["answers"].append((url, version, [p["chunk_id"] for p in answer.get("passages", [])]))
             out["versions"][version] = out["versions"].get(version, 0) + 1
             out["timeline"].append((round(time.monotonic() - out["t0"], 2), version))
             if not answer.get("passages") and not answer.get("abstained"):
@@ -90,14 +101,16 @@ async def user(n: int, url: str, questions: list[str], stop: Callable[[], float]
 AFTER_REBUILD = 5.0  # seconds a run goes on after the rebuild it waits for, to see the switch
 
 
-async def drive(url: str, users: int, duration: float, max_requests: int, seed: int,
+async def drive(urls: str | list[str], users: int, duration: float, max_requests: int, seed: int,
                 questions: list[str], rebuild: dict | None = None) -> dict[str, Any]:
     """Run the users for ``duration`` seconds; with ``rebuild`` (rebuild_during's info), for as long
     as the rebuild takes and AFTER_REBUILD seconds more, so that a slow machine's rebuild is still seen
-    to switch the answers (at most MAX_DURATION in all)."""
+    to switch the answers (at most MAX_DURATION in all). Several ``urls``: user n asks the n-th (round
+    robin), as behind a load balancer."""
     import httpx
 
-    out: dict[str, Any] = {"latency": [], "errors": [], "versions": {}, "timeline": [],
+    urls = [urls] if isinstance(urls, str) else urls
+    out: dict[str, Any] = {"latency": [], "errors": [], "versions": {}, "timeline": [], "answers": [],
                            "kind": {"first": 0, "follow-up": 0}, "t0": time.monotonic()}
     t0 = out["t0"]
 
@@ -111,7 +124,8 @@ async def drive(url: str, users: int, duration: float, max_requests: int, seed: 
     limits = httpx.Limits(max_connections=users * 2, max_keepalive_connections=users * 2)
     async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), limits=limits) as client:
         budget = [max_requests]
-        await asyncio.gather(*(user(n, url, questions, stop, budget, out, seed, client) for n in range(users)))
+        await asyncio.gather(*(user(n, urls[n % len(urls)], questions, stop, budget, out, seed, client)
+                               for n in range(users)))
     out["seconds"] = time.monotonic() - out.pop("t0")
     return out
 
@@ -133,13 +147,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(corpus: Path, index: Path, concurrency: int | None) -> tuple[subprocess.Popen, str]:
-    """`assistant serve` in its own process (as users run it), on a free port; waits for the first answer."""
+def start_server(corpus: Path, index: Path, concurrency: int | None,
+                 store: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`assistant serve` in its own process (as users run it), on a free port; waits for the first answer.
+    ``store``: ASSISTANT_* variables of the store it serves (Milvus)."""
     import httpx
 
     port = _free_port()
     env = {**os.environ, "ASSISTANT_CORPUS": str(corpus), "ASSISTANT_INDEX": str(index),
-           "ASSISTANT_PORT": str(port), "ASSISTANT_HOST": "127.0.0.1"}
+           "ASSISTANT_PORT": str(port), "ASSISTANT_HOST": "127.0.0.1", **(store or {})}
     if concurrency:
         env["ASSISTANT_CONCURRENCY"] = str(concurrency)
     proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve"], env=env, cwd=ROOT,
@@ -165,8 +181,40 @@ async def _probe(url: str) -> bool:
         return bool(await ask(client, url, "What did Bulgaria do in 2023?", []))
 
 
-def rebuild_during(corpus: Path, index: Path, after: float) -> tuple[subprocess.Popen | None, dict]:
-    """Add a report to the corpus and run `assistant index` in its own process, ``after`` seconds in."""
+def milvus_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
+    """A Milvus Lite server on ``data_dir``, in a process of its own (its address once it answers)."""
+    port = _free_port()
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("milvus-lite")), "server", "--data-dir", str(data_dir),
+                             "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    uri = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc, uri
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit(f"milvus-lite server exited with {proc.returncode}")
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("milvus-lite server did not listen within 120 s")
+
+
+def _half_written(out: dict[str, Any], corpus: Path, index: Path, uri: str) -> int:
+    """Answers naming a passage that the version they name does not hold (read once the run is over)."""
+    from assistant.index import milvus
+    from assistant.settings import Settings
+
+    settings = Settings(corpus=corpus, index=index, store="milvus", milvus_uri=uri)
+    held = {v: {p.chunk_id for p in milvus.read(settings, v).passages} for v in milvus.versions(settings)}
+    return sum(1 for _, version, ids in out["answers"] if version not in held or not set(ids) <= held[version])
+
+
+def rebuild_during(corpus: Path, index: Path, after: float,
+                   flags: tuple[str, ...] = ()) -> tuple[subprocess.Popen | None, dict]:
+    """Add a report to the corpus and run `assistant index` in its own process, ``after`` seconds in
+    (``flags``: the store's, e.g. --store milvus --milvus-uri URI)."""
     info: dict[str, Any] = {}
 
     def run() -> None:
@@ -176,7 +224,7 @@ def rebuild_during(corpus: Path, index: Path, after: float) -> tuple[subprocess.
         t = time.monotonic()
         result = subprocess.run([sys.executable, "-m", "ui.cli", "index", "add", str(source), "--title",
                                  "Lisbon news", "--year", "2024", "--corpus", str(corpus), "--index", str(index),
-                                 "--json"], cwd=ROOT, capture_output=True, text=True)
+                                 "--json", *flags], cwd=ROOT, capture_output=True, text=True)
         info["seconds"] = round(time.monotonic() - t, 1)
         info["done_at"] = time.monotonic()
         info["returncode"] = result.returncode
@@ -201,6 +249,8 @@ def main() -> int:
     parser.add_argument("--sweep", help="comma-separated Gradio concurrency limits to compare")
     parser.add_argument("--corpus", type=Path, help="reports to copy for the server (default: the setting)")
     parser.add_argument("--index", type=Path, help="index to copy for the server (default: the setting)")
+    parser.add_argument("--milvus", action="store_true", help="serve a Milvus store through a Milvus Lite server")
+    parser.add_argument("--servers", type=int, help="app processes (default 1; 2 with --milvus)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "load-latest.json")
     args = parser.parse_args()
@@ -217,7 +267,7 @@ def main() -> int:
     limits = [int(c) for c in args.sweep.split(",")] if args.sweep else [None]
     for concurrency in limits:
         work = Path(tempfile.mkdtemp(prefix="load-"))
-        proc, info = None, {}
+        proc, info, procs, milvus_uri = None, {}, [], None
         try:
             if args.url:
                 url = args.url if args.url.endswith("/") else args.url + "/"
@@ -229,10 +279,25 @@ def main() -> int:
                 if not (Path(source_index) / "CURRENT").exists():
                     raise SystemExit(f"no index in {source_index}; build it first with `assistant index`")
                 shutil.copytree(source_index, index, ignore=shutil.ignore_patterns(".lock"))
-                proc, url = start_server(corpus, index, concurrency)
+                flags: tuple[str, ...] = ()
+                store: dict[str, str] = {}
+                if args.milvus:
+                    engine, milvus_uri = milvus_server(work / "milvus")
+                    procs.append(engine)
+                    flags = ("--store", "milvus", "--milvus-uri", milvus_uri)
+                    store = {"ASSISTANT_STORE": "milvus", "ASSISTANT_MILVUS_URI": milvus_uri}
+                    built = subprocess.run([sys.executable, "-m", "ui.cli", "index", "--corpus", str(corpus), "--index",
+                                            str(index), "--json", *flags], cwd=ROOT, capture_output=True, text=True)
+                    if built.returncode:
+                        raise SystemExit(f"building the Milvus store failed: {built.stderr[-500:]}")
+                servers = [start_server(corpus, index, concurrency, store)
+                           for _ in range(args.servers or (2 if args.milvus else 1))]
+                procs += [p for p, _ in servers]
+                proc, url = None, [u for _, u in servers]
                 if args.rebuild:
-                    _, info = rebuild_during(corpus, index, duration / 3)
+                    _, info = rebuild_during(corpus, index, duration / 3, flags)
             label = f"{args.users} users" + (f", concurrency {concurrency}" if concurrency else "") + (
+                f", {len(url)} app servers on one Milvus" if args.milvus else "") + (
                 ", rebuild during the run" if args.rebuild else "")
             log.info("%s: %s for %.0f s ...", label, url, duration)
             out = asyncio.run(drive(url, args.users, duration, max_requests, args.seed, gold,
@@ -241,6 +306,9 @@ def main() -> int:
                 info.pop("thread").join(timeout=600)
             info.pop("done_at", None)
             result = summary(out, args.users, label)
+            if milvus_uri:
+                result["half_written_answers"] = _half_written(out, corpus, index, milvus_uri)
+                result["servers"] = {u: sum(1 for a in out["answers"] if a[0] == u) for u in url}
             if args.rebuild:
                 result["rebuild"] = info
                 switched = [t for t, v in out["timeline"] if v == info.get("version")]
@@ -251,12 +319,12 @@ def main() -> int:
             result["concurrency"] = concurrency
             runs.append(result)
         finally:
-            if proc is not None:
-                proc.terminate()
+            for each in reversed([*procs, *([proc] if proc is not None else [])]):
+                each.terminate()
                 try:
-                    proc.wait(timeout=20)
+                    each.wait(timeout=20)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
+                    each.kill()
             shutil.rmtree(work, ignore_errors=True)
 
     print(f"\nLoad on {platform.machine()}, {os.cpu_count()} cores; no think time; first questions from the "
@@ -272,12 +340,15 @@ def main() -> int:
             print(f"\nrebuild: {r['rebuild']}; first answer from the new version at "
                   f"{r['first_answer_from_new_version_s']} s; answers from the old version more than 1 s after "
                   f"that: {r['old_version_after_switch']}")
+        if "half_written_answers" in r:
+            print(f"\nanswers by app server: {r['servers']}; answers naming a passage their version does not "
+                  f"hold: {r['half_written_answers']}")
         if r["error_examples"]:
             print(f"\nerrors in '{r['label']}': {r['error_examples']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": f"{platform.machine()}, {os.cpu_count()} cores",
                                     "runs": runs}, indent=1) + "\n")
-    return 1 if any(r["errors"] for r in runs) else 0
+    return 1 if any(r["errors"] or r.get("half_written_answers") for r in runs) else 0
 
 
 if __name__ == "__main__":

@@ -112,6 +112,20 @@ def client(settings: Settings):
         return made
 
 
+def close(settings: Settings) -> None:
+    """Close this process's client of the store; a Milvus Lite file is released for another process."""
+    uri = settings.milvus_target()
+    token = settings.indexing.milvus_token.get_secret_value() if settings.indexing.milvus_token else ""
+    with _clients_lock:
+        made = _clients.pop((uri, token), None)
+    if made is not None:
+        made.close()
+    if is_lite(uri) and made is not None:
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(uri)
+
+
 def unreachable(uri: str, exc: BaseException) -> str:
     """What to do when Milvus at ``uri`` cannot be opened."""
     why = f"{exc.__class__.__name__}: {exc}"

@@ -105,10 +105,9 @@ def _in_postings(lexical, at: np.ndarray, words: list[str]) -> np.ndarray:
 
 
 def _in_documents(index: IndexData, rows: list[int], words: list[str]) -> np.ndarray:
-    """As _in_postings, from the rows' own BM25 documents (the Milvus store keeps no postings here)."""
-    from assistant.index.lexical import document, tokenize
-
-    held = [set(terms) for terms in tokenize([document(index.passages[r]) for r in rows])]
+    """As _in_postings, from the terms the Milvus store's BM25 field holds for each row (no postings
+    are kept in this process)."""
+    held = index.lexical.terms_of(rows)
     return np.array([[w in h for w in words] for h in held], dtype=bool).reshape(len(rows), len(words))
 
 
