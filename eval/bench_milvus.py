@@ -35,8 +35,8 @@ from assistant.evaluation import load_gold
 from assistant.index import milvus, store
 from assistant.models import IndexMeta, Manifest
 from assistant.settings import Settings
-from eval.bench import ROOT, child_peak_rss, latency, spread, stand_in, synthetic_index
-from tests.conftest import free_port
+from eval.bench import ROOT, child_peak_rss, latency, stand_in, synthetic_index
+from eval.load import _free_port as free_port
 
 STORES = ("embedded", "milvus lite, in process", "milvus lite server")
 SHOWN = ("understand", "bm25", "dense", "retrieval", "question", "whole")
@@ -66,14 +66,14 @@ def _rss_of(pid: int) -> float:
         return round(int(next(line.split()[1] for line in fh if line.startswith("VmHWM"))) / 1024, 1)
 
 
-def _recall(data: store.IndexData, vectors: np.ndarray, queries: np.ndarray, milvus_data=None) -> float:
+def _recall(data: store.IndexData, vectors: np.ndarray, queries: np.ndarray) -> float:
     """recall@10 of the store's dense search against exact inner-product search over ``vectors``."""
     from assistant.retrieval.candidates import dense_candidates
 
     hits = []
     for q in queries:
         exact = set(np.argsort(-(vectors @ q), kind="stable")[:10].tolist())
-        found = {r for r, _ in dense_candidates(milvus_data or data, q, 10)}
+        found = {r for r, _ in dense_candidates(data, q, 10)}
         hits.append(len(exact & found) / 10)
     return round(float(np.mean(hits)), 4)
 
@@ -110,7 +110,7 @@ def run_size(n: int, seed: int, repeat: int, work: Path, questions: list[Any], a
     served = milvus.read(lite)
     key = STORES[1]
     out["latency"][key] = latency(served, questions, assistant, False, repeat)
-    out["recall@10"]["milvus"] = _recall(served, vectors, queries, served)
+    out["recall@10"]["milvus"] = _recall(served, vectors, queries)
     del served
     milvus.close(lite)
     settings = {"index": str(lite.index), "store": "milvus", "milvus_uri": lite.milvus_target()}

@@ -308,7 +308,8 @@ def main() -> int:
             result = summary(out, args.users, label)
             if milvus_uri:
                 result["half_written_answers"] = _half_written(out, corpus, index, milvus_uri)
-                result["servers"] = {u: sum(1 for a in out["answers"] if a[0] == u) for u in url}
+                result["servers"] = {u: {v: sum(1 for a in out["answers"] if a[0] == u and a[1] == v)
+                                         for v in sorted({a[1] for a in out["answers"] if a[0] == u})} for u in url}
             if args.rebuild:
                 result["rebuild"] = info
                 switched = [t for t, v in out["timeline"] if v == info.get("version")]
@@ -341,7 +342,7 @@ def main() -> int:
                   f"{r['first_answer_from_new_version_s']} s; answers from the old version more than 1 s after "
                   f"that: {r['old_version_after_switch']}")
         if "half_written_answers" in r:
-            print(f"\nanswers by app server: {r['servers']}; answers naming a passage their version does not "
+            print(f"\nanswers by app server and version: {r['servers']}; answers naming a passage their version does not "
                   f"hold: {r['half_written_answers']}")
         if r["error_examples"]:
             print(f"\nerrors in '{r['label']}': {r['error_examples']}")
