@@ -73,6 +73,39 @@ def test_the_same_answers_as_the_embedded_store_in_every_mode(milvus_index: Sett
 
 
 @pytest.mark.slow
+def test_constraints_sent_as_field_expressions_give_the_same_answers(milvus_index: Settings, settings: Settings):
+    from assistant.index import milvus_search
+    from assistant.session import Assistant
+
+    sent: list[str] = []
+    constraints: list[tuple[str, str]] = []  # (the constraint's expression, the filter sent)
+    real = milvus_search.rows_filter
+
+    def spy(rows, expression=None, fields=False):
+        sent.append(real(rows, expression, fields))
+        if expression:
+            constraints.append((expression, sent[-1]))
+        return sent[-1]
+
+    fields = Assistant(milvus_index.model_copy(update={"indexing": milvus_index.indexing.model_copy(
+        update={"milvus_filters": "fields"})}))
+    embedded = Assistant(settings)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(milvus_search, "rows_filter", spy)
+        for question in ("What did Bulgaria do in 2023?", "What did Bulgaria and Croatia do in 2023?",
+                         "What did France do in 2022 with local authorities?"):
+            a, b = embedded.ask(question).model_dump(mode="json"), fields.ask(question).model_dump(mode="json")
+            a.pop("index_version"), b.pop("index_version")
+            assert a == b, question
+        limited = fields.ask("integration", reports=["euaa-ar-2023"])
+    assert {p.source.id for p in limited.passages} == {"euaa-ar-2023"}
+    assert any("array_contains_any(countries, [\"BG\"])" in f for f in sent)
+    assert any("array_contains_any(period, [2023])" in f for f in sent)
+    assert any('report in ["euaa-ar-2023"]' in f for f in sent)
+    assert constraints and all(said == filtered for said, filtered in constraints)  # never as the rows' list
+
+
+@pytest.mark.slow
 def test_bm25_scores_are_the_embedded_stores(milvus_index: Settings, settings: Settings):
     from assistant.index import stores
     from assistant.retrieval import lexical
@@ -270,10 +303,33 @@ def test_long_passages_and_catalogs_round_trip_through_varchar_fields():
     assert milvus.bm25_terms("The Reception of Refugees, in 2023!") == "recept refuge 2023"
 
 
-def test_a_row_filter_names_the_rows():
+def test_a_row_filter_names_the_rows_or_the_constraint():
     from assistant.index.milvus_search import rows_filter
 
     assert rows_filter(None) == "" and rows_filter(np.array([3, 1, 7])) == "row in [3,1,7]"
+    assert rows_filter(np.array([3]), "array_contains_any(years, [2023])") == "row in [3]"
+    assert rows_filter(np.array([3]), "array_contains_any(years, [2023])", fields=True) == \
+        "array_contains_any(years, [2023])"
+    assert rows_filter(np.array([3]), None, fields=True) == "row in [3]"  # a mask with no expression
+
+
+def test_constraint_masks_keep_their_expression_through_and_and_or():
+    from assistant.index.metadata import MetadataIndex
+    from assistant.models import Passage, Report
+
+    reports = {"r": Report(id="r", title="T", file="r.txt", format="txt", period_start=2022, period_end=2023)}
+    passages = [Passage(chunk_id=f"c{i}", source="r", position=i, heading_path=[], text="x", countries=c, years=y)
+                for i, (c, y) in enumerate([(["BG"], [2023]), (["GR"], [2021]), ([], [])])]
+    meta = MetadataIndex(passages, reports)
+    country, own, period = meta.countries(["BG"]), meta.own_years([2023]), meta.period([2023])
+    assert country.expression == 'array_contains_any(countries, ["BG"])'
+    both = country & (own | period)
+    assert both.tolist() == [True, False, False]
+    assert both.expression == ('(array_contains_any(countries, ["BG"])) and ((array_contains_any(years, [2023])) '
+                               'or (array_contains_any(period, [2023])))')
+    assert (country & np.ones(3, dtype=bool)).expression == country.expression  # "no constraint" keeps it
+    assert (country & np.array([True, False, True])).expression is None  # a mask of unknown origin: rows only
+    assert meta.reports({"r"}).expression == 'report in ["r"]' and meta.reports({"r"}).all()
 
 
 def test_the_embedded_store_stays_the_default():

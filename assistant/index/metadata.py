@@ -4,6 +4,7 @@ by year named, and by report (whose reporting period gives the period match)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import defaultdict
 
@@ -13,6 +14,52 @@ from assistant.models import Passage, Report
 
 
 _KEPT_BYTES = 32 * 2**20  # the masks kept: at most 32, at most 32 MB
+
+
+class Rows(np.ndarray):
+    """A boolean row mask that also says which rows it holds as a Milvus filter expression over the
+    metadata fields of a Milvus version collection (index/milvus.py writes them), kept through ``&``
+    and ``|``: the Milvus store can send a constraint as the expression instead of the rows' list
+    (setting ``milvus_filters``). None where it cannot be said (a mask made otherwise)."""
+
+    expression: str | None
+
+    def __new__(cls, mask: np.ndarray, expression: str | None) -> Rows:
+        out = np.asarray(mask).view(cls)
+        out.expression = expression
+        return out
+
+    def __array_finalize__(self, obj) -> None:
+        self.expression = getattr(obj, "expression", None)
+
+    def _combine(self, other, word: str, op) -> Rows:
+        mask = op(np.asarray(self), np.asarray(other))
+        mine, theirs = self.expression, getattr(other, "expression", None)
+        if theirs is None and isinstance(other, np.ndarray) and other.dtype == bool:
+            if word == "and" and other.all():  # "every row" (no constraint asked)
+                theirs = mine
+            elif word == "or" and not other.any():
+                theirs = mine
+        both = f"({mine}) {word} ({theirs})" if mine is not None and theirs is not None else None
+        if both is not None and theirs == mine:
+            both = mine
+        return Rows(mask, both)
+
+    def __and__(self, other) -> Rows:
+        return self._combine(other, "and", np.logical_and)
+
+    def __rand__(self, other) -> Rows:
+        return self._combine(other, "and", np.logical_and)
+
+    def __or__(self, other) -> Rows:
+        return self._combine(other, "or", np.logical_or)
+
+    def __ror__(self, other) -> Rows:
+        return self._combine(other, "or", np.logical_or)
+
+
+def _listed(values) -> str:
+    return "[" + ", ".join(json.dumps(v) for v in sorted(values, key=str)) + "]"
 
 
 class MetadataIndex:
@@ -80,20 +127,21 @@ class MetadataIndex:
                 self._masks.pop(next(iter(self._masks)))
         return mask
 
-    def countries(self, codes: list[str]) -> np.ndarray:
-        return self._mask(self.by_country, codes)
+    def countries(self, codes: list[str]) -> Rows:
+        return Rows(self._mask(self.by_country, codes), f"array_contains_any(countries, {_listed(codes)})")
 
-    def lead(self, codes: list[str]) -> np.ndarray:
-        return self._mask(self.by_lead, codes)
+    def lead(self, codes: list[str]) -> Rows:
+        return Rows(self._mask(self.by_lead, codes), f"array_contains_any(lead, {_listed(codes)})")
 
-    def own_years(self, years: list[int]) -> np.ndarray:
-        return self._mask(self.by_year, years)
+    def own_years(self, years: list[int]) -> Rows:
+        return Rows(self._mask(self.by_year, years), f"array_contains_any(years, {_listed(years)})")
 
-    def period(self, years: list[int]) -> np.ndarray:
-        return self._mask(self.by_report, {rid for year in years for rid in self.by_period_year.get(year, ())})
+    def period(self, years: list[int]) -> Rows:
+        return Rows(self._mask(self.by_report, {rid for year in years for rid in self.by_period_year.get(year, ())}),
+                    f"array_contains_any(period, {_listed(years)})")
 
-    def reports(self, ids: set[str]) -> np.ndarray:
-        return self._mask(self.by_report, ids)
+    def reports(self, ids: set[str]) -> Rows:
+        return Rows(self._mask(self.by_report, ids), f"report in {_listed(ids)}")
 
     def knows(self, code: str) -> bool:
         return code in self.by_country

@@ -3,12 +3,13 @@ reads from the embedded store's FAISS and bm25s parts: ``MilvusDense`` (cosine t
 among some rows; stored vectors) and ``MilvusLexical`` (BM25 top n with Milvus' full-text function;
 the BM25 scores of given rows; whether a term occurs at all).
 
-Constraints reach Milvus as filter expressions. The app process holds every passage's countries,
-years and report (the metadata arrays), so a constraint arrives here as the rows that meet it and is
-sent as ``row in [...]``: Milvus Lite evaluates an array filter (``array_contains_any(countries,
-[...])``) row by row in Python, 0.85 s at 20,000 passages against 0.06 s for a list of 2,000 rows.
-The collection keeps the metadata fields all the same (countries, lead, years, period, report), for
-other clients and for a server, which can index them (docs/scaling.md).
+Constraints reach Milvus as filter expressions, in one of two forms (setting ``milvus_filters``).
+The app process holds every passage's countries, years and report (the metadata arrays), so a
+constraint arrives here as the rows that meet it, with the same constraint said over the
+collection's metadata fields (index/metadata.Rows): ``rows`` (the default) sends ``row in [...]``,
+``fields`` sends ``array_contains_any(countries, ["BG"]) and (...)``. Milvus Lite evaluates an
+array filter row by row in Python, 0.85 s at 20,000 passages against 0.06 s for a list of 2,000
+rows; a server indexes the array fields, and a list of millions of rows is no filter to send it.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ if TYPE_CHECKING:
 TOP_MAX = 16_384  # the most hits one Milvus search returns
 
 
-def rows_filter(rows: np.ndarray | None) -> str:
-    """The filter expression limiting a search to ``rows`` ("" for every row)."""
+def rows_filter(rows: np.ndarray | None, expression: str | None = None, fields: bool = False) -> str:
+    """The filter expression limiting a search to ``rows`` ("" for every row): their list, or with
+    ``fields`` the constraint's ``expression`` over the metadata fields when it has one."""
     if rows is None:
         return ""
+    if fields and expression:
+        return expression
     return f"row in [{','.join(map(str, np.asarray(rows, dtype=np.int64).tolist()))}]"
 
 
@@ -37,13 +41,14 @@ class _Part:
         self.settings, self.collection, self.ntotal = settings, collection, ntotal
 
     def _search(self, what: str, data, field: str, n: int, rows: np.ndarray | None, metric: str,
-                extra: dict | None = None) -> list[dict]:
+                extra: dict | None = None, expression: str | None = None) -> list[dict]:
         from assistant.index.milvus import _call, client
 
         if n <= 0 or (rows is not None and len(rows) == 0):
             return []
+        where = rows_filter(rows, expression, self.settings.indexing.milvus_filters == "fields")
         found = _call(self.settings, what, client(self.settings).search, self.collection, data=[data],
-                      anns_field=field, limit=min(n, TOP_MAX), filter=rows_filter(rows), output_fields=["row"],
+                      anns_field=field, limit=min(n, TOP_MAX), filter=where, output_fields=["row"],
                       search_params={"metric_type": metric, "params": extra or {}})
         return list(found[0]) if found else []
 
@@ -55,11 +60,13 @@ class MilvusDense(_Part):
         super().__init__(settings, collection, ntotal)
         self.d = d
 
-    def search(self, query_vector: np.ndarray, n: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """(row, cosine) of the n nearest (among ``rows``), best first; equal scores by row."""
+    def search(self, query_vector: np.ndarray, n: int, rows: np.ndarray | None = None,
+               expression: str | None = None) -> list[tuple[int, float]]:
+        """(row, cosine) of the n nearest (among ``rows``, also said by ``expression``), best first;
+        equal scores by row."""
         vector = np.asarray(query_vector, dtype=np.float32).reshape(-1).tolist()
         extra = {"ef": max(64, min(n, TOP_MAX))} if self.settings.indexing.milvus_dense_index == "HNSW" else None
-        hits = self._search("a dense search", vector, "dense", n, rows, "IP", extra)
+        hits = self._search("a dense search", vector, "dense", n, rows, "IP", extra, expression)
         pairs = [(int(h["row"]), float(h["distance"])) for h in hits]
         return sorted(pairs, key=lambda rs: (-rs[1], rs[0]))
 
@@ -111,13 +118,15 @@ class MilvusLexical(_Part):
         super().__init__(settings, collection, ntotal)
         self.vocab_dict = _Vocabulary(self)
 
-    def search_terms(self, terms: str, n: int, rows: np.ndarray | None = None) -> tuple[list[int], list[float]]:
-        """The n rows of highest BM25 score for these terms (among ``rows``), best first, and their scores."""
+    def search_terms(self, terms: str, n: int, rows: np.ndarray | None = None,
+                     expression: str | None = None) -> tuple[list[int], list[float]]:
+        """The n rows of highest BM25 score for these terms (among ``rows``, also said by
+        ``expression``), best first, and their scores."""
         if not terms.strip():
             return [], []
         from assistant.index.milvus import BM25_K1
 
-        hits = self._search("a BM25 search", terms, "sparse", n, rows, "BM25")
+        hits = self._search("a BM25 search", terms, "sparse", n, rows, "BM25", None, expression)
         # Milvus Lite gives BM25 distances negated (smaller is nearer), a server the score itself; both
         # are bm25s' Lucene score times k1 + 1 (the numerator bm25s leaves out): divided, the same scores
         pairs = sorted(((int(h["row"]), abs(float(h["distance"])) / (BM25_K1 + 1)) for h in hits),
@@ -125,14 +134,15 @@ class MilvusLexical(_Part):
         pairs = [(r, s) for r, s in pairs if s > 0]
         return [r for r, _ in pairs], [s for _, s in pairs]
 
-    def search(self, text: str, n: int, rows: np.ndarray | None = None) -> tuple[list[int], list[float]]:
+    def search(self, text: str, n: int, rows: np.ndarray | None = None,
+               expression: str | None = None) -> tuple[list[int], list[float]]:
         from assistant.index.milvus import bm25_terms
 
-        return self.search_terms(bm25_terms(text), n, rows)
+        return self.search_terms(bm25_terms(text), n, rows, expression)
 
-    def scores(self, text: str, n: int, rows: np.ndarray | None = None) -> np.ndarray:
+    def scores(self, text: str, n: int, rows: np.ndarray | None = None, expression: str | None = None) -> np.ndarray:
         """Every row's BM25 score as an array, filled for the n best (among ``rows``), 0 elsewhere."""
-        found, scores = self.search(text, n, rows)
+        found, scores = self.search(text, n, rows, expression)
         out = np.zeros(self.ntotal, dtype="float32")
         out[found] = scores
         return out

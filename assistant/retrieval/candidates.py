@@ -49,19 +49,24 @@ def in_milvus(index: IndexData) -> bool:
     return isinstance(index.dense, MilvusDense)
 
 
+def _said(mask: np.ndarray | None) -> str | None:
+    """The mask's constraint as a Milvus filter over the metadata fields, when it has one (index/metadata.Rows)."""
+    return getattr(mask, "expression", None)
+
+
 def dense_candidates(index: IndexData, query_vector: np.ndarray, n: int,
                      mask: np.ndarray | None = None) -> list[tuple[int, float]]:
     """(row, cosine similarity) of the n passages nearest the question (among ``mask``), best first."""
     rows = np.flatnonzero(mask) if mask is not None else None
     if in_milvus(index):
-        return index.dense.search(query_vector, n, rows)
+        return index.dense.search(query_vector, n, rows, _said(mask))
     return dense.search(index.dense, query_vector, n, rows, ef_search(index))
 
 
 def _raw_scores(index: IndexData, text: str, n: int, mask: np.ndarray | None) -> np.ndarray:
     """Every row's BM25 score, acronyms not lifted (Milvus: filled for its n best among ``mask`` only)."""
     if in_milvus(index):
-        return index.lexical.scores(text, n, np.flatnonzero(mask) if mask is not None else None)
+        return index.lexical.scores(text, n, np.flatnonzero(mask) if mask is not None else None, _said(mask))
     return lexical.scores(index.lexical, text)
 
 
@@ -89,7 +94,7 @@ def bm25_top(index: IndexData, text: str, n: int, wanted: np.ndarray, scores: np
     """The n rows of highest BM25 score among ``wanted`` (``scores``: every row's, from the same text):
     selected from the scores, or on Milvus, asked of it."""
     if in_milvus(index):
-        return index.lexical.search(text, n, np.flatnonzero(wanted))[0]
+        return index.lexical.search(text, n, np.flatnonzero(wanted), _said(wanted))[0]
     return top(np.where(wanted, scores, 0), n)
 
 
