@@ -158,6 +158,21 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def summary(files: list[Path]) -> str:
+    """One table of every size in these result files (docs/scaling.md shows it)."""
+    rows = ["| passages | store | whole question p50 / p95 ms | of which ranking p50 | write the store | "
+            "app process peak | recall@10 |", "|---|---|---|---|---|---|---|"]
+    sizes = sorted((size for f in files for size in json.loads(f.read_text())["sizes"]), key=lambda s: s["passages"])
+    for size in sizes:
+        for name, stages in size["latency"].items():
+            store_key = "embedded" if name == "embedded" else "milvus"
+            rows.append(f"| {size['passages']:,} | {name} | {stages['whole']['p50']['median']} / "
+                        f"{stages['whole']['p95']['median']} | {stages['retrieval']['p50']['median']} | "
+                        f"{size['build_s'][store_key]} s | {size['memory_mb'].get(name, '-')} MB | "
+                        f"{size['recall@10'][store_key]} |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
@@ -166,7 +181,12 @@ def main(argv: list[str] | None = None) -> int:
                         "set (its kinds are in runs), 0: all")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "reports")
+    parser.add_argument("--summary", action="store_true", help="print one table of every bench-milvus*.json in "
+                        "--out and stop")
     args = parser.parse_args(argv)
+    if args.summary:
+        print(summary(sorted(args.out.glob("bench-milvus*.json"))))
+        return 0
     base = Settings()
     questions = load_gold(ROOT / "eval" / "gold.jsonl")
     if 0 < args.questions < len(questions):
