@@ -247,8 +247,8 @@ def remove_staging(settings: Settings) -> None:
     from assistant.index import store, stores
     from assistant.index.lock import BuildLock
 
-    if not stores.in_milvus(settings) and not (settings.index / store.VERSIONS).is_dir():
-        return
+    if stores.in_milvus(settings) or not (settings.index / store.VERSIONS).is_dir():
+        return  # Milvus: only a build drops what a killed build left (app servers may share it with builds elsewhere)
     try:
         with BuildLock(settings.index):
             stores.remove_staging(settings)

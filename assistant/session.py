@@ -10,7 +10,7 @@ from pathlib import Path
 from assistant.answer import compose_answer, country, groups
 from assistant.answer.compose import compose_groups
 from assistant.embedding import Embedder
-from assistant.errors import UserError
+from assistant.errors import StoreUnavailable, UserError
 from assistant.index import stores
 from assistant.index.store import IndexData
 from assistant.models import Answer, CountryPage, Filters, Passage, PassageHit, SourceRef
@@ -69,6 +69,12 @@ class Assistant:
                 raise UserError(self._refused[version])
             try:
                 loaded = self._load(version)
+            except StoreUnavailable:
+                if self._index is None:
+                    raise  # nothing to serve meanwhile; asked again on the next question
+                log.warning("could not load index %s now (the store is unreachable); still serving %s", version,
+                            self._index.version)
+                return self._index
             except UserError as exc:
                 if version is not None:
                     self._refused[version] = str(exc)
@@ -159,6 +165,8 @@ class Assistant:
                 continue
             try:
                 return self._load(older)
+            except StoreUnavailable:
+                raise
             except UserError as exc:
                 self._refused[older] = str(exc)
                 log.error("index version %s cannot be served either: %s", older, exc)

@@ -28,6 +28,7 @@ QUESTIONS = [  # the CLI tests' questions, and each kind the gold set holds
     "What did Bulgaria and Croatia do in 2023?", "Which city started a housing mediation service?",
     "Which source reports on the HELIOS programme?", "Tell me about Croatia", "What is the capital of Peru?",
     "How did cooperation with local authorities change from 2021 to 2023?", "café",
+    "What is the INCLuDE project in Croatia?", "What does OXLO stand for?", "What did the EIN do in 2023?",
 ]
 
 
@@ -192,11 +193,11 @@ def test_a_build_that_dies_midway_leaves_the_alias_and_answers_as_they_were(
     calls = {"n": 0}
     real_insert = milvus.client(settings).insert
 
-    def dies(name, rows):
+    def dies(name, rows, **options):
         calls["n"] += 1
         if calls["n"] == 2:  # the process dies while writing: no cleanup runs (SIGKILL)
             raise SystemExit("killed")
-        return real_insert(name, rows)
+        return real_insert(name, rows, **options)
 
     monkeypatch.setattr(milvus.client(settings), "insert", dies)
     monkeypatch.setattr(milvus, "BATCH", 20)
@@ -330,6 +331,9 @@ def test_constraint_masks_keep_their_expression_through_and_and_or():
     assert (country & np.ones(3, dtype=bool)).expression == country.expression  # "no constraint" keeps it
     assert (country & np.array([True, False, True])).expression is None  # a mask of unknown origin: rows only
     assert meta.reports({"r"}).expression == 'report in ["r"]' and meta.reports({"r"}).all()
+    assert meta.reports({'café "x"'}).expression == 'report in ["café \\"x\\""]'  # Milvus reads no \\u escapes
+    assert (~country).expression is None and country[:2].expression is None  # no longer the rows it says
+    assert (np.array([1, 2, 3]) & country).tolist() == [1, 0, 0]  # an integer array: bitwise, as before
 
 
 def test_the_embedded_store_stays_the_default():
@@ -352,3 +356,89 @@ def test_time_is_not_spent_importing_pymilvus_for_the_embedded_store():
     started = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False", time.perf_counter() - started
+
+
+def _bare_collection(settings: Settings, name: str, **properties: str) -> None:
+    from pymilvus import DataType
+
+    from assistant.index import milvus
+
+    c = milvus.client(settings)
+    schema = c.create_schema(auto_id=False)
+    schema.add_field("row", DataType.INT64, is_primary=True)
+    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=4)
+    params = c.prepare_index_params()
+    params.add_index(field_name="dense", index_type="FLAT", metric_type="IP")
+    c.create_collection(name, schema=schema, index_params=params, properties=properties)
+
+
+def test_a_build_leaves_another_machines_unfinished_build_alone_and_drops_an_abandoned_one(tmp_path: Path):
+    from assistant.index import milvus
+
+    settings = Settings(index=tmp_path, store="milvus", milvus_uri=str(tmp_path / "m.db"))
+    now = str(round(time.time()))
+    _bare_collection(settings, "assistant_v0007", **{"assistant.builder": "elsewhere:12", "assistant.started": now})
+    _bare_collection(settings, "assistant_v0008", **{"assistant.builder": "elsewhere:12",
+                                                     "assistant.started": str(round(time.time()) - 3 * 86400)})
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    import socket
+
+    _bare_collection(settings, "assistant_v0009", **{"assistant.builder": f"{socket.gethostname()}:{dead.stdout.strip()}",
+                                                     "assistant.started": now})
+    assert milvus.remove_staging(settings) == ["assistant_v0008", "assistant_v0009"]
+    assert milvus.versions(settings) == ["v0007"]  # under way on another machine: its own
+
+
+def test_a_build_that_loses_a_race_for_a_name_drops_nothing_of_the_winners(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    from assistant.index import milvus
+
+    settings = Settings(index=tmp_path, store="milvus", milvus_uri=str(tmp_path / "m.db"))
+    _bare_collection(settings, "assistant_v0001", **{"assistant.builder": "elsewhere:1",
+                                                     "assistant.started": str(round(time.time()))})
+    monkeypatch.setattr(milvus, "versions", lambda settings: [])  # both builds chose v0001
+    with pytest.raises(UserError):
+        _fake_version(settings)
+    assert milvus.client(settings).has_collection("assistant_v0001")
+
+
+@pytest.mark.slow
+def test_a_milvus_server_that_goes_away_and_comes_back(index_dir: Path, tmp_path: Path):
+    """Questions fail with a message naming the address while the server is down; no version is
+    refused for it, and answers come back with the server."""
+    from assistant.index.build import build_index
+    from assistant.session import Assistant
+    from eval.load import milvus_server
+
+    shutil.copytree(index_dir / "cache", tmp_path / "index" / "cache")
+    proc, uri = milvus_server(tmp_path / "milvus")
+    try:
+        settings = milvus_settings(tmp_path / "index", tmp_path / "unused.db")
+        settings = settings.model_copy(update={"indexing": settings.indexing.model_copy(update={"milvus_uri": uri})})
+        build_index(settings)
+        serving = Assistant(settings)
+        before = serving.ask("What did Bulgaria do in 2023?").model_dump(mode="json")
+        proc.terminate()
+        proc.wait(timeout=60)
+        started = time.perf_counter()
+        with pytest.raises(UserError) as err:
+            serving.ask("What did Bulgaria do in 2023?")
+        assert uri in str(err.value) and "still running" in str(err.value)
+        assert time.perf_counter() - started < 200  # each call is bounded, not retried for ever
+        port = uri.rsplit(":", 1)[1]
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("milvus-lite")), "server", "--data-dir",
+                                 str(tmp_path / "milvus"), "--host", "127.0.0.1", "--port", port],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while True:
+            try:
+                after = serving.ask("What did Bulgaria do in 2023?").model_dump(mode="json")
+                break
+            except UserError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(1)
+        assert after == before and not serving._refused
+    finally:
+        proc.kill()
+        proc.wait()

@@ -30,12 +30,14 @@ class Rows(np.ndarray):
         return out
 
     def __array_finalize__(self, obj) -> None:
-        self.expression = getattr(obj, "expression", None)
+        self.expression = None  # a view, a negation, a slice...: no longer the rows the expression says
 
-    def _combine(self, other, word: str, op) -> Rows:
+    def _combine(self, other, word: str, op):
+        if not (isinstance(other, np.ndarray) and other.dtype == bool):
+            return op(np.asarray(self), other)  # not a mask: what NumPy would do, without an expression
         mask = op(np.asarray(self), np.asarray(other))
         mine, theirs = self.expression, getattr(other, "expression", None)
-        if theirs is None and isinstance(other, np.ndarray) and other.dtype == bool:
+        if theirs is None:
             if word == "and" and other.all():  # "every row" (no constraint asked)
                 theirs = mine
             elif word == "or" and not other.any():
@@ -46,20 +48,22 @@ class Rows(np.ndarray):
         return Rows(mask, both)
 
     def __and__(self, other) -> Rows:
-        return self._combine(other, "and", np.logical_and)
+        return self._combine(other, "and", np.bitwise_and)
 
     def __rand__(self, other) -> Rows:
-        return self._combine(other, "and", np.logical_and)
+        return self._combine(other, "and", np.bitwise_and)
 
     def __or__(self, other) -> Rows:
-        return self._combine(other, "or", np.logical_or)
+        return self._combine(other, "or", np.bitwise_or)
 
     def __ror__(self, other) -> Rows:
-        return self._combine(other, "or", np.logical_or)
+        return self._combine(other, "or", np.bitwise_or)
 
 
 def _listed(values) -> str:
-    return "[" + ", ".join(json.dumps(v) for v in sorted(values, key=str)) + "]"
+    """A Milvus list literal: strings double-quoted (quotes and backslashes escaped, other characters
+    as they are: Milvus reads no \\u escapes)."""
+    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in sorted(values, key=str)) + "]"
 
 
 class MetadataIndex:

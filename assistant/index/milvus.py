@@ -38,7 +38,7 @@ import threading
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import UserError
+from assistant.errors import StoreUnavailable, UserError
 from assistant.index import lexical
 from assistant.models import DocumentInfo, IndexMeta, Manifest, Passage, Report
 
@@ -98,7 +98,7 @@ def client(settings: Settings):
             # (AllocTimestamp, which pymilvus then does without): noise, not a fault
             logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
             if _held_elsewhere(uri):  # asked first: Milvus Lite logs a traceback of its own otherwise
-                raise UserError(unreachable(uri, OSError("its LOCK is held")))
+                raise StoreUnavailable(unreachable(uri, OSError("its LOCK is held")))
             try:
                 Path(uri).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -107,7 +107,7 @@ def client(settings: Settings):
         try:
             made = MilvusClient(uri=uri, token=token, timeout=10)
         except Exception as exc:  # pymilvus raises its own exceptions, grpc's, or OSError
-            raise UserError(unreachable(uri, exc)) from exc
+            raise StoreUnavailable(unreachable(uri, exc)) from exc
         _clients[(uri, token)] = made
         return made
 
@@ -118,12 +118,16 @@ def close(settings: Settings) -> None:
     token = settings.indexing.milvus_token.get_secret_value() if settings.indexing.milvus_token else ""
     with _clients_lock:
         made = _clients.pop((uri, token), None)
-    if made is not None:
+    if made is None:
+        return
+    try:
         made.close()
-    if is_lite(uri) and made is not None:
-        from milvus_lite.server_manager import server_manager_instance
+        if is_lite(uri):
+            from milvus_lite.server_manager import server_manager_instance
 
-        server_manager_instance.release_server(uri)
+            server_manager_instance.release_server(uri)
+    except Exception as exc:  # closing is best effort: the process may be going anyway
+        log.warning("closing the Milvus client of %s: %s", uri, exc)
 
 
 def unreachable(uri: str, exc: BaseException) -> str:
@@ -140,6 +144,19 @@ def unreachable(uri: str, exc: BaseException) -> str:
             "ASSISTANT_MILVUS_TOKEN, or set ASSISTANT_STORE=embedded to serve the index folder")
 
 
+def call_loaded(settings: Settings, collection: str, what: str, fn, *args, **kwargs):
+    """``_call`` on a collection that must be loaded: a Milvus restarted since (its collections
+    released) gets it loaded again, and the call is made once more."""
+    try:
+        return _call(settings, what, fn, *args, **kwargs)
+    except StoreUnavailable as exc:
+        if "load()" not in str(exc) and "released" not in str(exc):
+            raise
+        log.info("%s was released (Milvus restarted?): loading it again", collection)
+        _load(settings, collection)
+        return _call(settings, what, fn, *args, **kwargs)
+
+
 def _held_elsewhere(uri: str) -> bool:
     """Whether another process holds the Milvus Lite file (its LOCK file, as Milvus Lite takes it)."""
     import fcntl
@@ -148,7 +165,10 @@ def _held_elsewhere(uri: str) -> bool:
     path = os.path.join(uri, "LOCK")
     if not os.path.isfile(path):
         return False
-    fd = os.open(path, os.O_RDWR)
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return False  # not ours to open: Milvus Lite will say what is wrong
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         fcntl.flock(fd, fcntl.LOCK_UN)
@@ -159,16 +179,21 @@ def _held_elsewhere(uri: str) -> bool:
         os.close(fd)
 
 
-def _call(settings: Settings, what: str, fn, *args, **kwargs):
-    """A Milvus call; its failure becomes a UserError naming the store and what was being done."""
+CALL_TIMEOUT = 120.0  # seconds one Milvus call may take (pymilvus otherwise retries for minutes)
+QUICK_TIMEOUT = 5.0  # the alias read before each question
+
+
+def _call(settings: Settings, what: str, fn, *args, timeout: float = CALL_TIMEOUT, **kwargs):
+    """A Milvus call, given at most ``timeout`` seconds; its failure becomes StoreUnavailable naming
+    the store and what was being done."""
     try:
-        return fn(*args, **kwargs)
+        return fn(*args, timeout=timeout, **kwargs)
     except UserError:
         raise
     except Exception as exc:
         if exc.__class__.__module__.startswith(("pymilvus", "grpc", "milvus_lite")):
-            raise UserError(f"{describe(settings)}: {what} failed ({exc.__class__.__name__}: {exc}); is Milvus "
-                            "still running? See docs/scaling.md") from exc
+            raise StoreUnavailable(f"{describe(settings)}: {what} failed ({exc.__class__.__name__}: {exc}); is "
+                                   "Milvus still running? See docs/scaling.md") from exc
         raise
 
 
@@ -196,9 +221,11 @@ def versions(settings: Settings) -> list[str]:
 
 def _alias_target(settings: Settings, alias: str) -> str | None:
     c = client(settings)
-    if alias not in (_call(settings, "listing aliases", c.list_aliases) or {}).get("aliases", []):
+    if alias not in (_call(settings, "listing aliases", c.list_aliases, timeout=QUICK_TIMEOUT) or {}).get(
+            "aliases", []):
         return None  # (asked first: pymilvus logs an error for an alias that does not exist)
-    return _call(settings, f"reading alias {alias}", c.describe_alias, alias).get("collection_name") or None
+    return _call(settings, f"reading alias {alias}", c.describe_alias, alias,
+                 timeout=QUICK_TIMEOUT).get("collection_name") or None
 
 
 def _version_of(settings: Settings, collection: str | None) -> str | None:
@@ -297,12 +324,17 @@ def _rows(passages: list[Passage], vectors: np.ndarray, reports: dict[str, Repor
         if len(terms.encode("utf-8")) > VARCHAR_MAX:  # some 8,000 terms: never a passage of 256 tokens and its notes
             terms = terms.encode("utf-8")[:VARCHAR_MAX].decode("utf-8", "ignore").rsplit(" ", 1)[0]
             clipped += 1
-        out.append({"row": row, "chunk_id": p.chunk_id, "report": p.source[:1024],
-                    "section": (p.section or "").encode("utf-8")[:VARCHAR_MAX].decode("utf-8", "ignore"),
+        out.append({"row": row, "chunk_id": p.chunk_id, "report": _cut(p.source, 1024),
+                    "section": _cut(p.section or "", VARCHAR_MAX),
                     "passage": _squeeze(p.model_dump_json()), "terms": terms,
                     "dense": vectors[row].tolist(), "countries": countries, "lead": lead, "years": years,
                     "period": period})
     return out, clipped
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most ``limit`` bytes of UTF-8 (a VARCHAR's length is in bytes), whole characters."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
 def _catalog_rows(meta: IndexMeta, reports: list[Report], documents: dict[str, DocumentInfo],
@@ -320,15 +352,57 @@ def _catalog_rows(meta: IndexMeta, reports: list[Report], documents: dict[str, D
     return rows
 
 
+STALE_AFTER = 24 * 3600  # an unfinished collection of another machine's build is left alone this long
+
+
+def _builder() -> str:
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _abandoned(settings: Settings, name: str) -> bool:
+    """Whether an unaliased version collection is what a build that died left: unfinished (no catalog,
+    or fewer rows than it says) and its builder gone (this machine: its process is not running; another
+    machine: started more than STALE_AFTER ago). A finished one is kept (a rollback may be cut short
+    between its two alias moves); the next switch prunes it with the other old versions."""
+    import os
+    import socket
+    import time
+
+    c = client(settings)
+    try:
+        properties = _call(settings, f"describing {name}", c.describe_collection, name).get("properties") or {}
+        if _call(settings, f"checking {name}{CATALOG}", c.has_collection, name + CATALOG):
+            meta, _, _, _ = _catalog(settings, name)
+            if _count(settings, name) == meta.passages:
+                return False
+    except StoreUnavailable:
+        raise
+    except UserError:
+        pass  # an unreadable catalog: unfinished
+    host, _, pid = str(properties.get("assistant.builder", "")).rpartition(":")
+    started = float(properties.get("assistant.started", 0) or 0)
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+            return int(pid) == os.getpid()  # a build of this very process that failed: gone
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+    return time.time() - started > STALE_AFTER
+
+
 def remove_staging(settings: Settings) -> list[str]:
-    """Drop the collections a killed build left (neither served nor kept for rollback); call it holding
-    the build lock."""
+    """Drop the collections a killed build left (see ``_abandoned``); call it holding the build lock."""
     c = client(settings)
     alias = settings.indexing.milvus_collection
-    kept = {_alias_target(settings, alias), _alias_target(settings, alias + PREVIOUS)}
     removed = []
     for name in _ours(settings, _call(settings, "listing collections", c.list_collections)).values():
-        if name not in kept:
+        kept = {_alias_target(settings, alias), _alias_target(settings, alias + PREVIOUS)}  # read again each time
+        if name not in kept and _abandoned(settings, name):
             _drop(settings, name)
             removed.append(name)
     if removed:
@@ -362,10 +436,16 @@ def write(settings: Settings, meta: IndexMeta, reports: list[Report], passages: 
     meta = meta.model_copy(update={"format": SCHEMA_VERSION, "version": version, "passages": len(passages),
                                    "reports": len(reports)})
     by_id = {r.id: r for r in reports}
+    created = False
     try:
+        import time
+
         _call(settings, f"creating collection {name}", c.create_collection, name,
               schema=_schema(c, int(vectors.shape[1])), index_params=_index_params(c, settings),
-              consistency_level="Strong", properties={"assistant.schema": str(SCHEMA_VERSION)})
+              consistency_level="Strong", properties={"assistant.schema": str(SCHEMA_VERSION),
+                                                      "assistant.builder": _builder(),
+                                                      "assistant.started": str(round(time.time()))})
+        created = True  # (another build may have taken the name first: its collection is not ours to drop)
         clipped = 0
         for start in range(0, len(passages), BATCH):
             rows, cut = _rows(passages, vectors, by_id, start, min(len(passages), start + BATCH))
@@ -389,8 +469,9 @@ def write(settings: Settings, meta: IndexMeta, reports: list[Report], passages: 
         verify(settings, version, vectors, passages)
     except BaseException:
         try:
-            _drop(settings, name)  # a half-written version is never left behind (or, if Milvus went away, the
-        except Exception:  # next build drops it)
+            if created:
+                _drop(settings, name)  # a half-written version is never left behind (or, if Milvus went away,
+        except Exception:  # the next build drops it)
             log.warning("could not drop the unfinished collection %s; the next build will", name)
         raise
     _switch(settings, name)
@@ -410,9 +491,10 @@ def _switch(settings: Settings, name: str) -> None:
             _call(settings, "creating alias " + alias + PREVIOUS, c.create_alias, served, alias + PREVIOUS)
         else:
             _call(settings, "switching alias " + alias + PREVIOUS, c.alter_alias, served, alias + PREVIOUS)
-    keep = {name, served}
-    for other in _ours(settings, _call(settings, "listing collections", c.list_collections)).values():
-        if other not in keep:
+    # older versions go; a newer one may be another machine's build under way, left to it
+    floor = int(_version_of(settings, served or name)[1:])
+    for version, other in _ours(settings, _call(settings, "listing collections", c.list_collections)).items():
+        if int(version[1:]) < floor and other not in {name, served}:
             _drop(settings, other)
 
 
@@ -432,6 +514,9 @@ def verify(settings: Settings, version: str, vectors: np.ndarray | None = None,
     probe = vectors[0] if vectors is not None else None
     if probe is None:
         got = _call(settings, "reading a vector", c.get, name, ids=[0], output_fields=["dense"])
+        if not got:
+            raise UserError(f"{describe(settings)}: collection {name} has no row 0; rebuild with `assistant index "
+                            "--full --store milvus`")
         import numpy as np
 
         probe = np.asarray(got[0]["dense"], dtype="float32")
@@ -532,7 +617,12 @@ def read(settings: Settings, version: str | None = None) -> IndexData:
         for row in got:
             at = int(row["row"])
             if 0 <= at < total:
-                passages[at] = Passage.model_validate_json(_unsqueeze(row["passage"]))
+                try:
+                    passages[at] = Passage.model_validate_json(_unsqueeze(row["passage"]))
+                except (ValueError, TypeError, zlib.error) as exc:
+                    raise UserError(f"{describe(settings)}: row {at} of {name} is not a passage this version reads "
+                                    f"({exc.__class__.__name__}); roll back with `assistant index rollback --store "
+                                    "milvus` or rebuild with `assistant index --full --store milvus`") from exc
     lacking = sum(p is None for p in passages)
     count = _count(settings, name)
     if lacking or count != total:

@@ -9,7 +9,8 @@ constraint arrives here as the rows that meet it, with the same constraint said 
 collection's metadata fields (index/metadata.Rows): ``rows`` (the default) sends ``row in [...]``,
 ``fields`` sends ``array_contains_any(countries, ["BG"]) and (...)``. Milvus Lite evaluates an
 array filter row by row in Python, 0.85 s at 20,000 passages against 0.06 s for a list of 2,000
-rows; a server indexes the array fields, and a list of millions of rows is no filter to send it.
+rows; a server indexes the array fields, and a list of millions of rows is no filter to send it
+(past ROWS_MAX rows the expression goes whatever the setting).
 """
 
 from __future__ import annotations
@@ -24,14 +25,16 @@ if TYPE_CHECKING:
     from assistant.settings import Settings
 
 TOP_MAX = 16_384  # the most hits one Milvus search returns
+ROWS_MAX = 100_000  # a constraint meeting more rows goes as its expression whatever milvus_filters says
 
 
 def rows_filter(rows: np.ndarray | None, expression: str | None = None, fields: bool = False) -> str:
     """The filter expression limiting a search to ``rows`` ("" for every row): their list, or with
-    ``fields`` the constraint's ``expression`` over the metadata fields when it has one."""
+    ``fields`` the constraint's ``expression`` over the metadata fields when it has one (past
+    ROWS_MAX rows too: a list of a million rows is megabytes on every search)."""
     if rows is None:
         return ""
-    if fields and expression:
+    if expression and (fields or len(rows) > ROWS_MAX):
         return expression
     return f"row in [{','.join(map(str, np.asarray(rows, dtype=np.int64).tolist()))}]"
 
@@ -42,14 +45,14 @@ class _Part:
 
     def _search(self, what: str, data, field: str, n: int, rows: np.ndarray | None, metric: str,
                 extra: dict | None = None, expression: str | None = None) -> list[dict]:
-        from assistant.index.milvus import _call, client
+        from assistant.index.milvus import call_loaded, client
 
         if n <= 0 or (rows is not None and len(rows) == 0):
             return []
         where = rows_filter(rows, expression, self.settings.indexing.milvus_filters == "fields")
-        found = _call(self.settings, what, client(self.settings).search, self.collection, data=[data],
-                      anns_field=field, limit=min(n, TOP_MAX), filter=where, output_fields=["row"],
-                      search_params={"metric_type": metric, "params": extra or {}})
+        found = call_loaded(self.settings, self.collection, what, client(self.settings).search, self.collection,
+                            data=[data], anns_field=field, limit=min(n, TOP_MAX), filter=where,
+                            output_fields=["row"], search_params={"metric_type": metric, "params": extra or {}})
         return list(found[0]) if found else []
 
 
@@ -72,14 +75,20 @@ class MilvusDense(_Part):
 
     def reconstruct_batch(self, ids: np.ndarray) -> np.ndarray:
         """The stored vectors of these rows, in their order."""
-        from assistant.index.milvus import _call, client
+        from assistant.index.milvus import call_loaded, client
 
         ids = [int(i) for i in np.asarray(ids).reshape(-1)]
         if not ids:
             return np.zeros((0, self.d), dtype="float32")
-        got = _call(self.settings, "reading vectors", client(self.settings).get, self.collection, ids=ids,
-                    output_fields=["row", "dense"])
+        got = call_loaded(self.settings, self.collection, "reading vectors", client(self.settings).get,
+                          self.collection, ids=ids, output_fields=["row", "dense"])
         by_row = {int(g["row"]): g["dense"] for g in got}
+        lacking = [i for i in ids if i not in by_row]
+        if lacking:
+            from assistant.errors import UserError
+
+            raise UserError(f"Milvus collection {self.collection} has no rows {lacking[:5]} that its catalog "
+                            "lists; rebuild with `assistant index --full --store milvus`")
         return np.asarray([by_row[i] for i in ids], dtype="float32")
 
     def cosines(self, rows: list[int], query_vector: np.ndarray) -> dict[int, float]:
@@ -150,12 +159,12 @@ class MilvusLexical(_Part):
     def terms_of(self, rows: list[int]) -> list[set[str]]:
         """The BM25 terms each row holds (its ``terms`` field), in their order: one read, where
         tokenizing the passages again here took twice as long."""
-        from assistant.index.milvus import _call, client
+        from assistant.index.milvus import call_loaded, client
 
         if not rows:
             return []
-        got = _call(self.settings, "reading terms", client(self.settings).get, self.collection,
-                    ids=sorted(set(int(r) for r in rows)), output_fields=["row", "terms"])
+        got = call_loaded(self.settings, self.collection, "reading terms", client(self.settings).get, self.collection,
+                          ids=sorted(set(int(r) for r in rows)), output_fields=["row", "terms"])
         by_row = {int(g["row"]): set(g["terms"].split()) for g in got}
         return [by_row.get(int(r), set()) for r in rows]
 

@@ -63,11 +63,21 @@ def dense_candidates(index: IndexData, query_vector: np.ndarray, n: int,
     return dense.search(index.dense, query_vector, n, rows, ef_search(index))
 
 
+TOP_ROWS = 16_384  # the most rows one Milvus search scores (acronym rows beyond stay at 0 on Milvus)
+
+
 def _raw_scores(index: IndexData, text: str, n: int, mask: np.ndarray | None) -> np.ndarray:
-    """Every row's BM25 score, acronyms not lifted (Milvus: filled for its n best among ``mask`` only)."""
-    if in_milvus(index):
-        return index.lexical.scores(text, n, np.flatnonzero(mask) if mask is not None else None, _said(mask))
-    return lexical.scores(index.lexical, text)
+    """Every row's BM25 score, acronyms not lifted (Milvus: filled for its n best among ``mask``, and for
+    every row holding one of the question's acronyms, which the lift may bring up from anywhere)."""
+    if not in_milvus(index):
+        return lexical.scores(index.lexical, text)
+    raw = index.lexical.scores(text, n, np.flatnonzero(mask) if mask is not None else None, _said(mask))
+    held = lexical.acronyms_held(text, index.metadata.acronyms, len(raw))
+    if held is not None:
+        lifted = np.flatnonzero((held > 0) & (raw == 0) & (mask if mask is not None else True))
+        lifted = lifted[:TOP_ROWS].tolist()
+        raw[lifted] = index.lexical.scores_of(text, lifted)
+    return raw
 
 
 def bm25_scores(index: IndexData, text: str, mask: np.ndarray | None = None, n: int | None = None) -> np.ndarray:
@@ -91,11 +101,17 @@ def bm25_candidates(index: IndexData, text: str, n: int,
 
 
 def bm25_top(index: IndexData, text: str, n: int, wanted: np.ndarray, scores: np.ndarray) -> list[int]:
-    """The n rows of highest BM25 score among ``wanted`` (``scores``: every row's, from the same text):
-    selected from the scores, or on Milvus, asked of it."""
+    """The n rows of highest BM25 score among ``wanted`` (``scores``: every row's, from the same text, as
+    the caller weighs them: lifted or not), selected from the scores. On Milvus, whose scores are
+    filled only for the rows its searches returned, the rows of ``wanted`` not among them are asked of
+    it (their own BM25 score: the rows an acronym lifts are filled already)."""
+    within = np.where(wanted, scores, 0)
     if in_milvus(index):
-        return index.lexical.search(text, n, np.flatnonzero(wanted), _said(wanted))[0]
-    return top(np.where(wanted, scores, 0), n)
+        found, found_scores = index.lexical.search(text, n, np.flatnonzero(wanted), _said(wanted))
+        at = np.asarray(found, dtype=np.int64)
+        if len(at):
+            within[at] = np.where(within[at] == 0, np.asarray(found_scores, dtype=within.dtype), within[at])
+    return top(within, n)
 
 
 def bm25_at(index: IndexData, text: str, rows: list[int], scores: np.ndarray) -> np.ndarray:
