@@ -276,19 +276,11 @@ def test_a_collection_built_with_another_model_is_refused_by_name(tmp_path: Path
 
 
 def test_a_collection_of_another_schema_is_refused_with_what_to_do(tmp_path: Path):
-    from pymilvus import DataType
-
     from assistant.index import milvus
 
     settings = Settings(index=tmp_path, store="milvus", milvus_uri=str(tmp_path / "m.db"))
-    c = milvus.client(settings)
-    schema = c.create_schema(auto_id=False)
-    schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=4)
-    params = c.prepare_index_params()
-    params.add_index(field_name="vector", index_type="FLAT", metric_type="IP")
-    c.create_collection("assistant_v0001", schema=schema, index_params=params)
-    c.create_alias("assistant_v0001", "assistant")
+    _bare_collection(settings, "assistant_v0001")  # a row and a vector: written by another program
+    milvus.client(settings).create_alias("assistant_v0001", "assistant")
     with pytest.raises(UserError) as err:
         milvus.read(settings)
     assert "lacks the fields" in str(err.value) and "--full --store milvus" in str(err.value)
