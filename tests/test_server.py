@@ -200,7 +200,7 @@ def test_assistant_serve_answers_over_http_then_mounts_the_chat_and_stops_on_sig
 
 
 def test_faults_head_and_a_full_queue_are_answered_in_json(settings: Settings, monkeypatch: pytest.MonkeyPatch):
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     tight = settings.model_copy(update={"server": settings.server.model_copy(update={"concurrency": 1,
                                                                                       "queue_size": 1})})
@@ -219,14 +219,22 @@ def test_faults_head_and_a_full_queue_are_answered_in_json(settings: Settings, m
             fault = client.get(API_PATH, params={"q": QUESTION})
             assert fault.status_code == 500 and "index file damaged" in fault.json()["error"]
 
-            def slow(*args, **kwargs):
-                time.sleep(1.5)
+            held = threading.Event()
+
+            def slow(*args, **kwargs):  # held until the refusals are in: no race with a busy machine's timing
+                held.wait(60)
                 raise RuntimeError("slow")
 
             monkeypatch.setattr(assistant, "ask", slow)
             with ThreadPoolExecutor(4) as pool:
-                codes = sorted(pool.map(lambda _: client.get(API_PATH, params={"q": QUESTION}).status_code, range(4)))
-            assert 503 in codes, codes  # one runs, one waits, the rest are told to retry
+                asked = [pool.submit(lambda: client.get(API_PATH, params={"q": QUESTION}).status_code)
+                         for _ in range(4)]
+                wait(asked, timeout=60, return_when=FIRST_COMPLETED)  # only a refusal can end while held
+                first = [f.result() for f in asked if f.done()]
+                held.set()
+                codes = sorted(f.result() for f in asked)
+            assert first and set(first) == {503}, first
+            assert codes == [500, 500, 503, 503], codes  # one runs, one waits, the rest are told to retry
     finally:
         gate.release.set()
         server.should_exit = True
