@@ -60,4 +60,4 @@ bench: setup
 	$(BIN)/python -m eval.bench --million
 
 clean:
-	rm -rf $(VENV) index/CURRENT index/versions index/cache index/.lock
+	rm -rf $(VENV) index/CURRENT index/versions index/cache index/.lock index/milvus.db
