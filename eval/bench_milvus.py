@@ -21,7 +21,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,29 +35,10 @@ from assistant.index import milvus, store
 from assistant.models import IndexMeta, Manifest
 from assistant.settings import Settings
 from eval.bench import ROOT, child_peak_rss, latency, stand_in, synthetic_index
-from eval.load import _free_port as free_port
+from eval.load import milvus_server
 
 STORES = ("embedded", "milvus lite, in process", "milvus lite server")
 SHOWN = ("understand", "bm25", "dense", "retrieval", "question", "whole")
-
-
-def _server(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("milvus-lite")), "server", "--data-dir",
-                             str(data_dir), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    uri = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            from pymilvus import MilvusClient
-
-            MilvusClient(uri=uri, timeout=2).list_collections()
-            return proc, uri
-        except Exception:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError(f"milvus-lite server on {data_dir} did not start")
 
 
 def _rss_of(pid: int) -> float:
@@ -117,7 +97,7 @@ def run_size(n: int, seed: int, repeat: int, work: Path, questions: list[Any], a
     out["memory_mb"][key] = child_peak_rss(ask.format(kw=repr(settings)))
 
     # a Milvus Lite server on the same data: the app process holds no search engine
-    proc, uri = _server(Path(lite.milvus_target()))
+    proc, uri = milvus_server(Path(lite.milvus_target()))
     try:
         remote = Settings(index=lite.index, store="milvus", milvus_uri=uri)
         served = milvus.read(remote)

@@ -181,9 +181,10 @@ async def _probe(url: str) -> bool:
         return bool(await ask(client, url, "What did Bulgaria do in 2023?", []))
 
 
-def milvus_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    """A Milvus Lite server on ``data_dir``, in a process of its own (its address once it answers)."""
-    port = _free_port()
+def milvus_server(data_dir: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """A Milvus Lite server on ``data_dir``, in a process of its own, on ``port`` (default: a free one);
+    its address once it listens."""
+    port = port or _free_port()
     proc = subprocess.Popen([str(Path(sys.executable).with_name("milvus-lite")), "server", "--data-dir", str(data_dir),
                              "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

@@ -417,10 +417,7 @@ def test_a_milvus_server_that_goes_away_and_comes_back(index_dir: Path, tmp_path
             serving.ask("What did Bulgaria do in 2023?")
         assert uri in str(err.value) and "still running" in str(err.value)
         assert time.perf_counter() - started < 200  # each call is bounded, not retried for ever
-        port = uri.rsplit(":", 1)[1]
-        proc = subprocess.Popen([str(Path(sys.executable).with_name("milvus-lite")), "server", "--data-dir",
-                                 str(tmp_path / "milvus"), "--host", "127.0.0.1", "--port", port],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc, _ = milvus_server(tmp_path / "milvus", int(uri.rsplit(":", 1)[1]))  # the same address again
         deadline = time.time() + 60
         while True:
             try:

@@ -77,11 +77,16 @@ def describe(settings: Settings) -> str:
     return f"Milvus collection {settings.indexing.milvus_collection} at {settings.milvus_target()}"
 
 
+def _address(settings: Settings) -> tuple[str, str]:
+    """The store's URI and token: what a client is opened with, and kept by."""
+    token = settings.indexing.milvus_token.get_secret_value() if settings.indexing.milvus_token else ""
+    return settings.milvus_target(), token
+
+
 def client(settings: Settings):
     """The MilvusClient of ``milvus_uri`` (one per process and address); UserError saying what to start
     when it cannot be reached, or what to do when a Milvus Lite file is held by another process."""
-    uri = settings.milvus_target()
-    token = settings.indexing.milvus_token.get_secret_value() if settings.indexing.milvus_token else ""
+    uri, token = _address(settings)
     with _clients_lock:
         known = _clients.get((uri, token))
         if known is not None:
@@ -114,8 +119,7 @@ def client(settings: Settings):
 
 def close(settings: Settings) -> None:
     """Close this process's client of the store; a Milvus Lite file is released for another process."""
-    uri = settings.milvus_target()
-    token = settings.indexing.milvus_token.get_secret_value() if settings.indexing.milvus_token else ""
+    uri, token = _address(settings)
     with _clients_lock:
         made = _clients.pop((uri, token), None)
     if made is None:

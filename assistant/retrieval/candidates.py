@@ -66,18 +66,21 @@ def dense_candidates(index: IndexData, query_vector: np.ndarray, n: int,
 TOP_ROWS = 16_384  # the most rows one Milvus search scores (acronym rows beyond stay at 0 on Milvus)
 
 
-def _raw_scores(index: IndexData, text: str, n: int, mask: np.ndarray | None) -> np.ndarray:
+def _raw_scores(index: IndexData, text: str, n: int, mask: np.ndarray | None
+                ) -> tuple[np.ndarray, np.ndarray | None]:
     """Every row's BM25 score, acronyms not lifted (Milvus: filled for its n best among ``mask``, and for
-    every row holding one of the question's acronyms, which the lift may bring up from anywhere)."""
+    every row holding one of the question's acronyms, which the lift may bring up from anywhere), and
+    how many of the question's acronyms each row holds (None: none the index knows)."""
     if not in_milvus(index):
-        return lexical.scores(index.lexical, text)
+        raw = lexical.scores(index.lexical, text)
+        return raw, lexical.acronyms_held(text, index.metadata.acronyms, len(raw))
     raw = index.lexical.scores(text, n, np.flatnonzero(mask) if mask is not None else None, _said(mask))
     held = lexical.acronyms_held(text, index.metadata.acronyms, len(raw))
     if held is not None:
         lifted = np.flatnonzero((held > 0) & (raw == 0) & (mask if mask is not None else True))
         lifted = lifted[:TOP_ROWS].tolist()
         raw[lifted] = index.lexical.scores_of(text, lifted)
-    return raw
+    return raw, held
 
 
 def bm25_scores(index: IndexData, text: str, mask: np.ndarray | None = None, n: int | None = None) -> np.ndarray:
@@ -86,8 +89,7 @@ def bm25_scores(index: IndexData, text: str, mask: np.ndarray | None = None, n: 
     if not in_milvus(index):
         scores = lexical.scores(index.lexical, text, index.metadata.acronyms)
         return np.where(mask, scores, 0) if mask is not None else scores
-    raw = _raw_scores(index, text, n or index.dense.ntotal, mask)
-    held = lexical.acronyms_held(text, index.metadata.acronyms, len(raw))
+    raw, held = _raw_scores(index, text, n or index.dense.ntotal, mask)
     if held is not None and mask is not None:
         held = np.where(mask, held, 0)
     return lexical.lift(raw, held) if held is not None and held.any() else raw
@@ -126,8 +128,7 @@ def bm25_evidence(index: IndexData, text: str, n: int,
     """As bm25_candidates (the same n rows, acronyms lifting), with every row's BM25 score before the
     lift and how many of the question's acronyms it holds, apart: the learned ranker weighs them as
     two pieces of evidence."""
-    raw = _raw_scores(index, text, n, mask if in_milvus(index) else None)
-    held = lexical.acronyms_held(text, index.metadata.acronyms, len(raw))
+    raw, held = _raw_scores(index, text, n, mask if in_milvus(index) else None)
     if held is None:
         held = np.zeros(len(raw), dtype=np.int64)
     lifted = lexical.lift(raw, held) if held.any() else raw
