@@ -93,6 +93,7 @@ class Gate:
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
         self._limiter: Any = None
+        self._admitted = 0  # questions answering or waiting now (counted here: see _ask)
         self._mounting = False
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
@@ -164,9 +165,13 @@ class Gate:
         k = query["k"][0] if "k" in query else None  # checked by ask (check_k): the CLI's own message
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.settings.server.concurrency)
-        if self._limiter.statistics().tasks_waiting >= self.settings.server.queue_size:
+        # Admitted and counted before any await: the limiter's own count of waiting tasks lags (run_sync
+        # yields before it queues), so questions arriving together all passed a check on it (CI saw three
+        # answered with concurrency 1 and queue_size 1).
+        if self._admitted >= self.settings.server.concurrency + self.settings.server.queue_size:
             return await _respond(send, 503, {"error": "too many questions are waiting; retry in a few seconds"},
                                   [(b"retry-after", b"2")])
+        self._admitted += 1
         try:
             answer = await anyio.to_thread.run_sync(lambda: self.assistant.ask(question, k=k), limiter=self._limiter)
         except UserError as exc:
@@ -175,6 +180,8 @@ class Gate:
             log.exception("GET %s failed", API_PATH)
             return await _respond(send, 500, {"error": f"the question could not be answered ({type(exc).__name__}: "
                                                        f"{exc}); see the server's log"})
+        finally:
+            self._admitted -= 1
         await _respond(send, 200, answer.model_dump(mode="json"))
 
     async def _starting(self, scope: dict, receive: Any, send: Any) -> None:
